@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using PushEx.AspNetCore.Sockets;
+
+namespace PushEx.AspNetCore;
+
+/// <summary>Refuses settings that cannot work, when the host starts, with a message naming the setting.</summary>
+internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PushExOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrEmpty(options.SocketPath) || options.SocketPath[0] != '/' || options.SocketPath.EndsWith('/'))
+        {
+            failures.Add($"PushEx:SocketPath must start with '/' and not end with one (got '{options.SocketPath}').");
+        }
+
+        if (options.IdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"PushEx:IdleTimeout must be positive (got {options.IdleTimeout}).");
+        }
+
+        if (options.MaxFrameBytes < 1024)
+        {
+            failures.Add($"PushEx:MaxFrameBytes must be at least 1024 (got {options.MaxFrameBytes}).");
+        }
+
+        if (options.MaxChannelsPerSocket < 1)
+        {
+            failures.Add($"PushEx:MaxChannelsPerSocket must be at least 1 (got {options.MaxChannelsPerSocket}).");
+        }
+
+        if (options.SocketSendQueueLimit < options.MaxFrameBytes)
+        {
+            failures.Add($"PushEx:SocketSendQueueLimit ({options.SocketSendQueueLimit}) must be at least PushEx:MaxFrameBytes ({options.MaxFrameBytes}).");
+        }
+
+        foreach (var origin in options.AllowedOrigins)
+        {
+            if (!OriginPolicy.IsValidPattern(origin))
+            {
+                failures.Add($"PushEx:AllowedOrigins has '{origin}', which is not an origin such as 'https://app.example.com' or 'https://*.example.com'.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PushEx;
+using PushEx.AspNetCore;
+using PushEx.AspNetCore.Sockets;
+using PushEx.Sockets;
+using PushEx.Topics;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers PushEx with an application's services.</summary>
+public static class PushExServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds PushEx: options bound from the configuration section <c>PushEx</c> and validated when the host starts,
+    /// the socket and topic registries, and the connection statistics. Add the app's Socket behaviour with
+    /// <see cref="PushExBuilderExtensions.AddSocketHandler{THandler}"/>, then call <c>app.MapPushEx()</c>.
+    /// </summary>
+    public static IPushExBuilder AddPushEx(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<PushExOptions>().BindConfiguration(PushExOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PushExOptions>, PushExOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PushExMarkerService>();
+        services.TryAddSingleton<TopicRegistry>();
+        services.TryAddSingleton<SocketRegistry>();
+        services.TryAddSingleton(provider => new ConnectionStatistics(
+            provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<TopicRegistry>()));
+        services.TryAddSingleton<IdleTimeoutSweeper>();
+        services.TryAddSingleton<SocketServices>();
+        services.TryAddSingleton<PushSocketEndpoint>();
+        return new PushExBuilder(services);
+    }
+
+    /// <summary>Adds PushEx as <see cref="AddPushEx(IServiceCollection)"/> does, then applies <paramref name="configure"/> to the options.</summary>
+    public static IPushExBuilder AddPushEx(this IServiceCollection services, Action<PushExOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddPushEx();
+        services.Configure(configure);
+        return builder;
+    }
+}

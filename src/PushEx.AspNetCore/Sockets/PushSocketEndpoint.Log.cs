@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace PushEx.AspNetCore.Sockets;
+
+internal sealed partial class PushSocketEndpoint
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, EventName = "OriginRefused",
+            Message = "A socket upgrade from origin '{Origin}' was refused with 403: it is not in PushEx:AllowedOrigins.")]
+        public static partial void OriginRefused(ILogger logger, StringValues origin);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, EventName = "VsnRefused",
+            Message = "A socket upgrade was refused with 403: its vsn parameter names no supported protocol version (1.0.x or 2.0.x).")]
+        public static partial void VsnRefused(ILogger logger);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, EventName = "ConnectRefused",
+            Message = "A socket upgrade was refused with 403 by the socket handler.")]
+        public static partial void ConnectRefused(ILogger logger);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Error, EventName = "ConnectCrashed",
+            Message = "The socket handler threw while connecting a socket; the upgrade was refused with 403.")]
+        public static partial void ConnectCrashed(ILogger logger, Exception exception);
+    }
+}

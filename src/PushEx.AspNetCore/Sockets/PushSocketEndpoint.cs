@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PushEx.Protocol;
+using PushEx.Sockets;
+
+namespace PushEx.AspNetCore.Sockets;
+
+/// <summary>
+/// <c>{SocketPath}/websocket</c>: checks an upgrade request in Phoenix's order (PROTOCOL.md §1.4: method, origin,
+/// vsn, the app's connect, and only then the upgrade headers), accepts it and runs the socket until it closes.
+/// </summary>
+internal sealed partial class PushSocketEndpoint
+{
+    private readonly SocketServices _services;
+    private readonly OriginPolicy _origins;
+    private readonly ILogger _logger;
+
+    public PushSocketEndpoint(SocketServices services, IdleTimeoutSweeper idleTimeouts, IOptions<PushExOptions> options, ILogger<PushSocketEndpoint> logger)
+    {
+        // Resolved here so the shared idle sweep runs as soon as the endpoint exists.
+        _ = idleTimeouts;
+        _services = services;
+        _origins = new OriginPolicy(options.Value.AllowedOrigins);
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        if (!_origins.IsAllowed(request.Headers.Origin))
+        {
+            Log.OriginRefused(_logger, request.Headers.Origin);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var parameters = QueryParameters.Parse(request.QueryString.Value);
+        var serializer = Negotiate(parameters);
+        if (serializer is null)
+        {
+            Log.VsnRefused(_logger);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var connection = await ConnectAsync(context, parameters).ConfigureAwait(false);
+        if (connection is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            // Phoenix answers a plain GET that passed connect with 400 and a reason (§1.4 step 7).
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync("Expected a WebSocket upgrade request.", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        // No server pings (phoenix.js heartbeats instead) and no compression: neither costs an idle socket anything.
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = TimeSpan.Zero,
+            DangerousEnableCompression = false,
+        }).ConfigureAwait(false);
+
+        var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, _services.TimeProvider, _logger, context.Abort);
+        var socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier);
+        socket.Open();
+        await transport.RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // The vsn must be a string (vsn[]=x is refused, §1.3); missing means V1.
+    private static PhoenixSerializer? Negotiate(JsonElement parameters)
+    {
+        if (!parameters.TryGetProperty("vsn", out var vsn))
+        {
+            return VsnNegotiation.Negotiate(null);
+        }
+
+        return vsn.ValueKind == JsonValueKind.String ? VsnNegotiation.Negotiate(vsn.GetString()) : null;
+    }
+
+    private async Task<AcceptedConnection?> ConnectAsync(HttpContext context, JsonElement parameters)
+    {
+        var connect = new SocketConnectContext(parameters, context.Connection.RemoteIpAddress, context.Request.Headers, context.User);
+        try
+        {
+            var result = await _services.Handler.ConnectAsync(connect, context.RequestAborted).ConfigureAwait(false);
+            if (result is null || !result.IsAccepted)
+            {
+                Log.ConnectRefused(_logger);
+                return null;
+            }
+
+            var assigns = connect.Assigns.AsReadOnly();
+            var socketId = _services.Handler.GetSocketId(assigns);
+            var presenceIdentifier = _services.Handler.GetPresenceIdentifier(assigns)
+                ?? throw new InvalidOperationException($"{nameof(ISocketHandler.GetPresenceIdentifier)} returned null.");
+            return new AcceptedConnection(assigns, socketId, presenceIdentifier);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            Log.ConnectCrashed(_logger, ex);
+            return null;
+        }
+    }
+
+    private sealed record AcceptedConnection(IReadOnlyDictionary<string, object?> Assigns, string? SocketId, string PresenceIdentifier);
+}

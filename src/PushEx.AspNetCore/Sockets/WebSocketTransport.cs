@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Unicode;
+using Microsoft.Extensions.Logging;
+using PushEx.Sockets;
+
+namespace PushEx.AspNetCore.Sockets;
+
+/// <summary>
+/// Carries one <see cref="PushSocket"/> over an accepted <see cref="WebSocket"/>. While idle it waits with a
+/// zero-byte read, so it holds no receive buffer; a buffer is rented only while a frame is being read and
+/// returned right after. Frames over the size limit close with 1009, invalid UTF-8 with 1007.
+/// </summary>
+internal sealed partial class WebSocketTransport : ISocketTransport
+{
+    /// <summary>How long the client gets to answer a close frame before the connection is dropped.</summary>
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private const int InitialReceiveBufferBytes = 4 * 1024;
+
+    private readonly WebSocket _webSocket;
+    private readonly int _maxFrameBytes;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Action _abortConnection;
+    private ITimer? _closeTimer;
+
+    public WebSocketTransport(WebSocket webSocket, int maxFrameBytes, TimeProvider timeProvider, ILogger logger, Action abortConnection)
+    {
+        _webSocket = webSocket;
+        _maxFrameBytes = maxFrameBytes;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _abortConnection = abortConnection;
+    }
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken) =>
+        _webSocket.SendAsync(frame, isBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+
+    public async ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
+    {
+        if (_webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            // A client that never answers the close frame must not hold the connection open.
+            _closeTimer = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).Abort(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
+            await _webSocket.CloseOutputAsync((WebSocketCloseStatus)code, reason, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Abort()
+    {
+        _webSocket.Abort();
+        _abortConnection();
+    }
+
+    /// <summary>Reads frames and hands them to the socket until the connection ends; then waits for the close to be written.</summary>
+    public async Task RunAsync(PushSocket socket, CancellationToken connectionAborted)
+    {
+        try
+        {
+            await ReceiveLoopAsync(socket, connectionAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The client went away without a close handshake; that is how most connections end.
+            Log.ConnectionLost(_logger, ex);
+        }
+        catch (Exception ex)
+        {
+            Log.SocketFailed(_logger, ex);
+            socket.Close(SocketCloseCode.InternalError, "server error");
+        }
+        finally
+        {
+            socket.OnClosed();
+            await WaitForCloseAsync(socket).ConfigureAwait(false);
+            _closeTimer?.Dispose();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(PushSocket socket, CancellationToken connectionAborted)
+    {
+        while (true)
+        {
+            // Waits for the next frame without a buffer: an idle socket holds no memory of ours.
+            var next = await _webSocket.ReceiveAsync(Memory<byte>.Empty, connectionAborted).ConfigureAwait(false);
+            socket.MarkActivity();
+            if (next.MessageType == WebSocketMessageType.Close)
+            {
+                // Answer the client's close (echoing its code, as Cowboy does); pending frames are moot now.
+                var code = _webSocket.CloseStatus is { } status ? (SocketCloseCode)status : SocketCloseCode.NormalClosure;
+                socket.Close(code, string.Empty);
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBufferBytes, _maxFrameBytes + 1));
+            try
+            {
+                var (outcome, length) = await ReadMessageAsync(buffer, connectionAborted).ConfigureAwait(false);
+                buffer = outcome.Buffer;
+                switch (outcome.Kind)
+                {
+                    case ReadKind.Close:
+                        socket.Close(_webSocket.CloseStatus is { } status ? (SocketCloseCode)status : SocketCloseCode.NormalClosure, string.Empty);
+                        return;
+                    case ReadKind.TooBig:
+                        Log.FrameTooBig(_logger, _maxFrameBytes);
+                        socket.Close(SocketCloseCode.MessageTooBig, "frame too big");
+                        await DiscardUntilClosedAsync(buffer, connectionAborted).ConfigureAwait(false);
+                        return;
+                    case ReadKind.Text when !Utf8.IsValid(buffer.AsSpan(0, length)):
+                        Log.InvalidUtf8(_logger);
+                        socket.Close(SocketCloseCode.InvalidPayloadData, "invalid UTF-8");
+                        await DiscardUntilClosedAsync(buffer, connectionAborted).ConfigureAwait(false);
+                        return;
+                }
+
+                if (!socket.IsClosing)
+                {
+                    await socket.HandleFrameAsync(buffer.AsMemory(0, length), outcome.Kind == ReadKind.Binary, connectionAborted).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    // Reads one whole message into the buffer, growing it (from the pool) up to the frame limit.
+    private async ValueTask<(ReadOutcome Outcome, int Length)> ReadMessageAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > _maxFrameBytes)
+                {
+                    return (new ReadOutcome(ReadKind.TooBig, buffer), length);
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _maxFrameBytes + 1));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            var result = await _webSocket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (new ReadOutcome(ReadKind.Close, buffer), 0);
+            }
+
+            length += result.Count;
+            if (length > _maxFrameBytes)
+            {
+                return (new ReadOutcome(ReadKind.TooBig, buffer), length);
+            }
+
+            if (result.EndOfMessage)
+            {
+                var kind = result.MessageType == WebSocketMessageType.Binary ? ReadKind.Binary : ReadKind.Text;
+                return (new ReadOutcome(kind, buffer), length);
+            }
+        }
+    }
+
+    // After the server decided to close, whatever the client still sends is read and dropped until its close frame.
+    private async Task DiscardUntilClosedAsync(byte[] buffer, CancellationToken cancellationToken)
+    {
+        while (_webSocket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            var result = await _webSocket.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task WaitForCloseAsync(PushSocket socket)
+    {
+        if (!socket.IsClosing || _webSocket.State is WebSocketState.Aborted or WebSocketState.Closed)
+        {
+            return;
+        }
+
+        try
+        {
+            await socket.Completion.WaitAsync(CloseTimeout, _timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Abort();
+        }
+    }
+
+    private enum ReadKind
+    {
+        Text,
+        Binary,
+        Close,
+        TooBig,
+    }
+
+    private readonly record struct ReadOutcome(ReadKind Kind, byte[] Buffer);
+}

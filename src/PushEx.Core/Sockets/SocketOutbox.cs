@@ -1,0 +1,156 @@
+using Microsoft.Extensions.Logging;
+
+namespace PushEx.Sockets;
+
+/// <summary>
+/// A socket's bounded send queue with a single writer. Anyone may enqueue (the socket's own replies, fan-out
+/// workers); one write loop drains the queue in order. The loop runs only while there is something to write, so
+/// an idle socket holds no running task. When more than the limit waits, the client is too slow: the queue is
+/// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it.
+/// </summary>
+internal sealed partial class SocketOutbox : IThreadPoolWorkItem
+{
+    private readonly ISocketTransport _transport;
+    private readonly int _maxQueuedBytes;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly Queue<OutboundFrame> _frames = new();
+    private long _queuedBytes;
+    private bool _writing;
+    private PendingClose? _close;
+    private bool _closeSent;
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, ILogger logger)
+    {
+        _transport = transport;
+        _maxQueuedBytes = maxQueuedBytes;
+        _logger = logger;
+    }
+
+    /// <summary>Completes once the close frame has been written, or writing has failed for good.</summary>
+    public Task Completion => _completed.Task;
+
+    /// <summary>True once a close was requested; nothing more is queued after it.</summary>
+    public bool IsClosing
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _close is not null;
+            }
+        }
+    }
+
+    /// <summary>Queues a frame; false when the socket is closing or the frame overflowed the queue (which closes it).</summary>
+    public bool TryEnqueue(OutboundFrame frame)
+    {
+        lock (_lock)
+        {
+            if (_close is not null)
+            {
+                return false;
+            }
+
+            if (_queuedBytes + frame.Data.Length > _maxQueuedBytes)
+            {
+                Log.SendQueueOverflow(_logger, _queuedBytes + frame.Data.Length, _maxQueuedBytes);
+                _frames.Clear();
+                _queuedBytes = 0;
+                _close = new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow");
+                StartWriterIfIdle();
+                return false;
+            }
+
+            _frames.Enqueue(frame);
+            _queuedBytes += frame.Data.Length;
+            StartWriterIfIdle();
+            return true;
+        }
+    }
+
+    /// <summary>Closes after the frames already queued have been written. Only the first close counts.</summary>
+    public void Close(SocketCloseCode code, string reason)
+    {
+        lock (_lock)
+        {
+            if (_close is not null)
+            {
+                return;
+            }
+
+            _close = new PendingClose(code, reason);
+            StartWriterIfIdle();
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync();
+
+    private void StartWriterIfIdle()
+    {
+        if (!_writing)
+        {
+            _writing = true;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        while (true)
+        {
+            OutboundFrame frame;
+            PendingClose? close = null;
+            lock (_lock)
+            {
+                if (_frames.TryDequeue(out frame))
+                {
+                    _queuedBytes -= frame.Data.Length;
+                }
+                else if (_close is not null && !_closeSent)
+                {
+                    _closeSent = true;
+                    close = _close;
+                }
+                else
+                {
+                    _writing = false;
+                    return;
+                }
+            }
+
+            try
+            {
+                if (close is not null)
+                {
+                    await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
+                    _completed.TrySetResult();
+                }
+                else
+                {
+                    await _transport.SendAsync(frame.Data, frame.IsBinary, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The connection is gone (the client vanished mid-write); nothing queued can be delivered any more.
+                Log.WriteFailed(_logger, ex);
+                lock (_lock)
+                {
+                    _frames.Clear();
+                    _queuedBytes = 0;
+                    _close ??= new PendingClose(SocketCloseCode.InternalError, "write failed");
+                    _closeSent = true;
+                    _writing = false;
+                }
+
+                _transport.Abort();
+                _completed.TrySetResult();
+                return;
+            }
+        }
+    }
+
+    private sealed record PendingClose(SocketCloseCode Code, string Reason);
+}

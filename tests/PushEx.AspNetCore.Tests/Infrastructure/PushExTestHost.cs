@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PushEx.Sockets;
+
+namespace PushEx.AspNetCore.Tests.Infrastructure;
+
+/// <summary>A real Kestrel server on 127.0.0.1 and a free port, running PushEx with a test socket handler.</summary>
+public sealed class PushExTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private PushExTestHost(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The server's address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a host. <paramref name="configureOptions"/> adjusts the PushEx options; <paramref name="configureServices"/> may replace services.</summary>
+    public static async Task<PushExTestHost> StartAsync(
+        Action<PushExOptions>? configureOptions = null,
+        Action<IServiceCollection>? configureServices = null,
+        ISocketHandler? handler = null,
+        Action<WebApplication>? configureApp = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        builder.Services.AddPushEx(options => configureOptions?.Invoke(options));
+        if (handler is null)
+        {
+            builder.Services.AddSingleton<TestSocketHandler>();
+            builder.Services.AddSingleton<ISocketHandler>(provider => provider.GetRequiredService<TestSocketHandler>());
+        }
+        else
+        {
+            builder.Services.AddSingleton(handler);
+        }
+
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        configureApp?.Invoke(app);
+        app.MapPushEx();
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new PushExTestHost(app, new Uri(address));
+    }
+
+    /// <summary>The socket URL with the given query, e.g. <c>ws://127.0.0.1:40123/push_socket/websocket?vsn=2.0.0</c>.</summary>
+    public Uri SocketUri(string query = "vsn=2.0.0", string socketPath = "/push_socket") =>
+        new($"ws://{BaseAddress.Authority}{socketPath}/websocket{(query.Length > 0 ? "?" + query : string.Empty)}");
+
+    public T GetRequiredService<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public async Task StopAsync() => await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+    }
+}

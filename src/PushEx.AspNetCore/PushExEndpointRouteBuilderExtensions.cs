@@ -31,6 +31,11 @@ public static class PushExEndpointRouteBuilderExtensions
 
         // The WebSocket middleware runs inside the endpoint, so the app need not call UseWebSockets().
         var pipeline = endpoints.CreateApplicationBuilder();
+        pipeline.Use(static (context, next) =>
+        {
+            ActivityTrackingUpgradeFeature.Install(context.Features);
+            return next(context);
+        });
         pipeline.UseWebSockets();
         pipeline.Run(endpoint.HandleAsync);
 

@@ -76,6 +76,11 @@ internal sealed partial class PushSocketEndpoint
 
         var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, _services.TimeProvider, _logger, context.Abort);
         var socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier);
+        if (context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream is { } stream)
+        {
+            stream.Socket = socket;
+        }
+
         socket.Open();
         await transport.RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
     }

@@ -1,14 +1,26 @@
 using System.Net.WebSockets;
 using System.Text;
+using System.Threading.Channels;
 
 namespace PushEx.AspNetCore.Tests.Infrastructure;
 
-/// <summary>A <see cref="ClientWebSocket"/> with text helpers; every receive has a timeout so a hang fails fast.</summary>
+/// <summary>
+/// A <see cref="ClientWebSocket"/> whose frames are read by one background loop into a queue, so a test can wait
+/// for the next frame with a timeout (or prove that none comes) without cancelling the socket's own read, which
+/// would abort the connection.
+/// </summary>
 public sealed class TestWebSocket : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    private TestWebSocket(ClientWebSocket socket) => Socket = socket;
+    private readonly Channel<(WebSocketMessageType Type, byte[] Data)> _received = Channel.CreateUnbounded<(WebSocketMessageType, byte[])>();
+    private readonly Task _readLoop;
+
+    private TestWebSocket(ClientWebSocket socket)
+    {
+        Socket = socket;
+        _readLoop = Task.Run(ReadLoopAsync);
+    }
 
     public ClientWebSocket Socket { get; }
 
@@ -51,7 +63,7 @@ public sealed class TestWebSocket : IAsyncDisposable
     public async Task<string> ReceiveTextAsync(TimeSpan? timeout = null)
     {
         var (type, data) = await ReceiveAsync(timeout);
-        Assert.Equal(WebSocketMessageType.Text, type);
+        Assert.True(type == WebSocketMessageType.Text, $"Expected a text frame, got {type} (close status {Socket.CloseStatus}).");
         return Encoding.UTF8.GetString(data);
     }
 
@@ -59,21 +71,28 @@ public sealed class TestWebSocket : IAsyncDisposable
     public async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        using var message = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        while (true)
+        try
         {
-            var result = await Socket.ReceiveAsync(buffer, cts.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return (WebSocketMessageType.Close, []);
-            }
+            return await _received.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No frame arrived within {timeout ?? DefaultTimeout}.");
+        }
+    }
 
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-            {
-                return (result.MessageType, message.ToArray());
-            }
+    /// <summary>Fails if any frame (or a close) arrives within <paramref name="period"/>.</summary>
+    public async Task AssertNothingReceivedAsync(TimeSpan period)
+    {
+        using var cts = new CancellationTokenSource(period);
+        try
+        {
+            var (type, data) = await _received.Reader.ReadAsync(cts.Token);
+            Assert.Fail($"Expected nothing for {period}, got a {type} frame (close status {Socket.CloseStatus}): {Encoding.UTF8.GetString(data)}");
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing came: as expected.
         }
     }
 
@@ -87,12 +106,12 @@ public sealed class TestWebSocket : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Socket.State == WebSocketState.Open)
+        if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
-                await Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
             {
@@ -100,6 +119,41 @@ public sealed class TestWebSocket : IAsyncDisposable
             }
         }
 
+        Socket.Abort();
+        await _readLoop.WaitAsync(TimeSpan.FromSeconds(5));
         Socket.Dispose();
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var result = await Socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await _received.Writer.WriteAsync((WebSocketMessageType.Close, []));
+                    return;
+                }
+
+                message.Write(buffer, 0, result.Count);
+                if (result.EndOfMessage)
+                {
+                    await _received.Writer.WriteAsync((result.MessageType, message.ToArray()));
+                    message.SetLength(0);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection ended without a close frame; readers see that as the end of the queue.
+        }
+        finally
+        {
+            _received.Writer.TryComplete();
+        }
     }
 }

@@ -2,7 +2,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PushEx;
 using PushEx.AspNetCore;
+using PushEx.AspNetCore.Api;
 using PushEx.AspNetCore.Sockets;
+using PushEx.Instrumentation;
+using PushEx.Pipeline;
+using PushEx.PubSub;
 using PushEx.Sockets;
 using PushEx.Topics;
 
@@ -13,8 +17,10 @@ public static class PushExServiceCollectionExtensions
 {
     /// <summary>
     /// Adds PushEx: options bound from the configuration section <c>PushEx</c> and validated when the host starts,
-    /// the socket and topic registries, and the connection statistics. Add the app's Socket behaviour with
-    /// <see cref="PushExBuilderExtensions.AddSocketHandler{THandler}"/>, then call <c>app.MapPushEx()</c>.
+    /// the socket and topic registries, the push pipeline with the in-memory pub/sub adapter, the in-process
+    /// <see cref="IPushPublisher"/>, <see cref="ConnectionStatistics"/> and the <c>PushEx</c> meter. Add the app's
+    /// Socket behaviour with <see cref="PushExBuilderExtensions.AddSocketHandler{THandler}"/> and its API authorizer
+    /// with <see cref="PushExBuilderExtensions.AddApiAuthorizer{TAuthorizer}"/>, then call <c>app.MapPushEx()</c>.
     /// </summary>
     public static IPushExBuilder AddPushEx(this IServiceCollection services)
     {
@@ -31,6 +37,15 @@ public static class PushExServiceCollectionExtensions
         services.TryAddSingleton<IdleTimeoutSweeper>();
         services.TryAddSingleton<SocketServices>();
         services.TryAddSingleton<PushSocketEndpoint>();
+
+        services.AddMetrics();
+        services.TryAddSingleton<PushMetrics>();
+        services.TryAddSingleton<InstrumentationHooks>();
+        services.TryAddSingleton<LocalBroadcaster>();
+        services.TryAddSingleton<IPubSubAdapter, InMemoryPubSubAdapter>();
+        services.TryAddSingleton<PushPipeline>();
+        services.TryAddSingleton<IPushPublisher>(provider => provider.GetRequiredService<PushPipeline>());
+        services.TryAddSingleton<PushApiEndpoint>();
         return new PushExBuilder(services);
     }
 

@@ -12,6 +12,30 @@ public sealed class PushExOptions
     /// <summary>The socket's base path; the WebSocket transport lives at <c>{SocketPath}/websocket</c>. Default <c>/push_socket</c>.</summary>
     public string SocketPath { get; set; } = "/push_socket";
 
+    /// <summary>The path of the HTTP push API (<c>POST</c>). Default <c>/api/push</c>.</summary>
+    public string ApiPath { get; set; } = "/api/push";
+
+    /// <summary>The largest request body the push API reads; a larger one is answered 413. Default 1 MiB.</summary>
+    public int MaxApiBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The most pushes waiting in the pipeline. When it is full a push is refused (the API answers 503 with
+    /// <c>Retry-After</c>, the in-process publisher returns <c>BufferFull</c>), never silently dropped. Default 50 000.
+    /// </summary>
+    public int ProducerMaxBuffer { get; set; } = 50_000;
+
+    /// <summary>
+    /// How many pushes are broadcast at once. Pushes are partitioned by topic, so one topic's pushes are delivered
+    /// in the order they were accepted while different topics proceed in parallel. Default 10.
+    /// </summary>
+    public int ProducerMaxConcurrency { get; set; } = 10;
+
+    /// <summary>Topics treated as always having listeners, so their pushes are always broadcast. Default empty.</summary>
+    public ISet<string> UntrackedTopics { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Treat every topic as having listeners: every push is broadcast. Default false.</summary>
+    public bool TrackerDisabled { get; set; }
+
     /// <summary>
     /// Closes a socket that has sent nothing (no frame, no ping) for this long. Only client-to-server traffic
     /// counts; the close code (1001) makes phoenix.js reconnect. Default 45 seconds, as the original; keep it

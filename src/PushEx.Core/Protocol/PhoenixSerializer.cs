@@ -12,7 +12,7 @@ namespace PushEx.Protocol;
 internal abstract class PhoenixSerializer
 {
     /// <summary>Writer settings for every frame: no indentation, and no HTML escaping, since frames never reach an HTML parser.</summary>
-    protected static readonly JsonWriterOptions WriterOptions = new()
+    internal static readonly JsonWriterOptions WriterOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         SkipValidation = true,
@@ -32,6 +32,16 @@ internal abstract class PhoenixSerializer
 
     /// <summary>Writes a server-originated text frame (a channel push, <c>phx_close</c>, <c>phx_error</c>).</summary>
     public abstract void WriteMessage(IBufferWriter<byte> output, string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payload);
+
+    /// <summary>
+    /// Encodes what every subscriber of a fan-out shares: the frame of a server push with ref null, except the
+    /// part that depends on the subscriber's join ref. The subscriber's frame is
+    /// <see cref="EncodeJoinRefPrefix"/> followed by these bytes.
+    /// </summary>
+    public abstract ReadOnlyMemory<byte> EncodeSharedPush(string topic, string @event, ReadOnlySpan<byte> payload);
+
+    /// <summary>The per-subscriber start of a fan-out frame (see <see cref="EncodeSharedPush"/>); computed once per join.</summary>
+    public abstract ReadOnlyMemory<byte> EncodeJoinRefPrefix(string? joinRef);
 
     /// <summary>Writes a JSON string, or null.</summary>
     protected static void WriteNullableString(Utf8JsonWriter writer, string? value)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 
 namespace PushEx.Protocol;
@@ -33,6 +34,12 @@ internal sealed class V1JsonSerializer : PhoenixSerializer
         }
         catch (JsonException)
         {
+            message = null;
+            return false;
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
+        {
+            // A string that is not valid UTF-8 (Utf8JsonReader checks it only when the string is read).
             message = null;
             return false;
         }
@@ -143,6 +150,16 @@ internal sealed class V1JsonSerializer : PhoenixSerializer
         WriteNullableString(writer, request.Ref);
         writer.WriteEndObject();
     }
+
+    // V1 frames carry no join ref, so the whole frame is shared by every subscriber.
+    public override ReadOnlyMemory<byte> EncodeSharedPush(string topic, string @event, ReadOnlySpan<byte> payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + topic.Length + @event.Length + payload.Length);
+        WriteMessage(buffer, joinRef: null, @ref: null, topic, @event, payload);
+        return buffer.WrittenMemory;
+    }
+
+    public override ReadOnlyMemory<byte> EncodeJoinRefPrefix(string? joinRef) => ReadOnlyMemory<byte>.Empty;
 
     public override void WriteMessage(IBufferWriter<byte> output, string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payload)
     {

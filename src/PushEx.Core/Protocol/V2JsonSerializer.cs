@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 
 namespace PushEx.Protocol;
@@ -11,6 +12,8 @@ namespace PushEx.Protocol;
 internal sealed class V2JsonSerializer : PhoenixSerializer
 {
     public static readonly V2JsonSerializer Instance = new();
+
+    private static readonly byte[] NullJoinRefPrefix = "[null,"u8.ToArray();
 
     private V2JsonSerializer()
     {
@@ -31,6 +34,12 @@ internal sealed class V2JsonSerializer : PhoenixSerializer
         }
         catch (JsonException)
         {
+            message = null;
+            return false;
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
+        {
+            // A string that is not valid UTF-8 (Utf8JsonReader checks it only when the string is read).
             message = null;
             return false;
         }
@@ -113,6 +122,32 @@ internal sealed class V2JsonSerializer : PhoenixSerializer
         writer.WriteStringValue("phx_reply"u8);
         WriteReplyPayload(writer, status, response);
         writer.WriteEndArray();
+    }
+
+    // A frame [J, null, topic, event, payload] splits into the subscriber's "[J," and the shared "null,topic,event,payload]".
+    public override ReadOnlyMemory<byte> EncodeSharedPush(string topic, string @event, ReadOnlySpan<byte> payload)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + topic.Length + @event.Length + payload.Length);
+        WriteMessage(buffer, joinRef: null, @ref: null, topic, @event, payload);
+        return buffer.WrittenMemory[NullJoinRefPrefix.Length..];
+    }
+
+    public override ReadOnlyMemory<byte> EncodeJoinRefPrefix(string? joinRef)
+    {
+        if (joinRef is null)
+        {
+            return NullJoinRefPrefix;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(8 + joinRef.Length);
+        buffer.Write("["u8);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStringValue(joinRef);
+        }
+
+        buffer.Write(","u8);
+        return buffer.WrittenMemory;
     }
 
     public override void WriteMessage(IBufferWriter<byte> output, string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payload)

@@ -160,7 +160,8 @@ internal sealed partial class PushSocket
                 return;
             }
 
-            var subscription = new Subscription(this, topic, message.JoinRef, _services.TimeProvider.GetUtcNow());
+            var prefix = _serializer.EncodeJoinRefPrefix(message.JoinRef);
+            var subscription = new Subscription(this, topic, message.JoinRef, prefix, _services.TimeProvider.GetUtcNow());
             _channels[topic] = subscription;
             var reply = EncodeReply(message, message.JoinRef, "ok", result.Response.Span);
             _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
@@ -251,13 +252,13 @@ internal sealed partial class PushSocket
     {
         var buffer = new ArrayBufferWriter<byte>(128 + response.Length);
         _serializer.WriteReply(buffer, request, joinRef, status, response);
-        return new OutboundFrame(buffer.WrittenMemory, IsBinary: false);
+        return new OutboundFrame(buffer.WrittenMemory, isBinary: false);
     }
 
     private void SendMessage(string? joinRef, string? @ref, string topic, string @event, ReadOnlySpan<byte> payload)
     {
         var buffer = new ArrayBufferWriter<byte>(128 + payload.Length);
         _serializer.WriteMessage(buffer, joinRef, @ref, topic, @event, payload);
-        Send(new OutboundFrame(buffer.WrittenMemory, IsBinary: false));
+        Send(new OutboundFrame(buffer.WrittenMemory, isBinary: false));
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 
 namespace PushEx.Sockets;
@@ -53,9 +54,9 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 return false;
             }
 
-            if (_queuedBytes + frame.Data.Length > _maxQueuedBytes)
+            if (_queuedBytes + frame.Length > _maxQueuedBytes)
             {
-                Log.SendQueueOverflow(_logger, _queuedBytes + frame.Data.Length, _maxQueuedBytes);
+                Log.SendQueueOverflow(_logger, _queuedBytes + frame.Length, _maxQueuedBytes);
                 _frames.Clear();
                 _queuedBytes = 0;
                 _close = new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow");
@@ -64,7 +65,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
             }
 
             _frames.Enqueue(frame);
-            _queuedBytes += frame.Data.Length;
+            _queuedBytes += frame.Length;
             StartWriterIfIdle();
             return true;
         }
@@ -106,7 +107,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
             {
                 if (_frames.TryDequeue(out frame))
                 {
-                    _queuedBytes -= frame.Data.Length;
+                    _queuedBytes -= frame.Length;
                 }
                 else if (_close is not null && !_closeSent)
                 {
@@ -127,9 +128,13 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                     await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
                     _completed.TrySetResult();
                 }
+                else if (frame.Prefix.IsEmpty)
+                {
+                    await _transport.SendAsync(frame.Body, frame.IsBinary, CancellationToken.None).ConfigureAwait(false);
+                }
                 else
                 {
-                    await _transport.SendAsync(frame.Data, frame.IsBinary, CancellationToken.None).ConfigureAwait(false);
+                    await SendJoinedAsync(frame).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -149,6 +154,22 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 _completed.TrySetResult();
                 return;
             }
+        }
+    }
+
+    // The two parts go out as one WebSocket message; the buffer is rented only for the write.
+    private async ValueTask SendJoinedAsync(OutboundFrame frame)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
+        try
+        {
+            frame.Prefix.Span.CopyTo(buffer);
+            frame.Body.Span.CopyTo(buffer.AsSpan(frame.Prefix.Length));
+            await _transport.SendAsync(buffer.AsMemory(0, frame.Length), frame.IsBinary, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -70,6 +70,18 @@ internal sealed class SocketRegistry
         }
     }
 
+    /// <summary>Closes this node's sockets with the socket id, with 1001 so their clients reconnect; returns how many.</summary>
+    public int CloseBySocketId(string socketId)
+    {
+        var matching = WithSocketId(socketId);
+        foreach (var socket in matching)
+        {
+            socket.Close(SocketCloseCode.GoingAway, "disconnect");
+        }
+
+        return matching.Length;
+    }
+
     private sealed class SocketIdGroup
     {
         public HashSet<PushSocket> Members { get; } = [];

@@ -29,13 +29,21 @@ public sealed class PushExTestHost : IAsyncDisposable
         Action<PushExOptions>? configureOptions = null,
         Action<IServiceCollection>? configureServices = null,
         ISocketHandler? handler = null,
-        Action<WebApplication>? configureApp = null)
+        Action<WebApplication>? configureApp = null,
+        Action<IPushExBuilder>? configurePushEx = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Services.AddPushEx(options => configureOptions?.Invoke(options));
+        if (Environment.GetEnvironmentVariable("PUSHEX_TEST_LOG") == "1")
+        {
+            // For debugging a test: the server's log on the console.
+            builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+        }
+
+        var pushEx = builder.Services.AddPushEx(options => configureOptions?.Invoke(options)).AddApiAuthorizer<TestApiAuthorizer>();
+        configurePushEx?.Invoke(pushEx);
         if (handler is null)
         {
             builder.Services.AddSingleton<TestSocketHandler>();
@@ -56,6 +64,9 @@ public sealed class PushExTestHost : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PushExTestHost(app, new Uri(address));
     }
+
+    /// <summary>An HTTP client for the host's address.</summary>
+    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>The socket URL with the given query, e.g. <c>ws://127.0.0.1:40123/push_socket/websocket?vsn=2.0.0</c>.</summary>
     public Uri SocketUri(string query = "vsn=2.0.0", string socketPath = "/push_socket") =>

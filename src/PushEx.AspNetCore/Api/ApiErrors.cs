@@ -1,0 +1,14 @@
+namespace PushEx.AspNetCore.Api;
+
+/// <summary>The push API's error bodies; the ones the original has are byte-for-byte the original's.</summary>
+internal static class ApiErrors
+{
+    public static readonly byte[] Forbidden = """{"error":"Access forbidden"}"""u8.ToArray();
+    public static readonly byte[] InvalidArguments = """{"error":"Invalid push arguments: channel, data, event are required."}"""u8.ToArray();
+    public static readonly byte[] BadRequest = """{"errors":{"detail":"Bad Request"}}"""u8.ToArray();
+    public static readonly byte[] NotAcceptable = """{"errors":{"detail":"Not Acceptable"}}"""u8.ToArray();
+    public static readonly byte[] MethodNotAllowed = """{"error":"Method not allowed: use POST."}"""u8.ToArray();
+    public static readonly byte[] UnsupportedMediaType = """{"error":"Unsupported media type: send application/json."}"""u8.ToArray();
+    public static readonly byte[] PayloadTooLarge = """{"error":"Request body too large (PushEx:MaxApiBodyBytes)."}"""u8.ToArray();
+    public static readonly byte[] BufferFull = """{"error":"Push buffer full; retry later."}"""u8.ToArray();
+}

@@ -1,0 +1,8 @@
+namespace PushEx.AspNetCore.Api;
+
+internal enum PushApiAuthorizationKind
+{
+    Allow,
+    Forbid,
+    Handled,
+}

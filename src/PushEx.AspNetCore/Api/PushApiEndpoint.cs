@@ -1,0 +1,257 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using PushEx.Instrumentation;
+using PushEx.Pipeline;
+using PushEx.Protocol;
+
+namespace PushEx.AspNetCore.Api;
+
+/// <summary>
+/// <c>POST {ApiPath}</c>, the original's push controller (PROTOCOL.md §10.4): <c>ApiRequested</c>, authorization
+/// before validation, validation, channels de-duplicated in first-seen order, one push per channel, then
+/// <c>ApiProcessed</c> and <c>200 {"channel":[…],"data":…,"event":"…"}</c>. A full pipeline is answered 503
+/// with <c>Retry-After</c>: the push is refused, never accepted and dropped.
+/// </summary>
+internal sealed partial class PushApiEndpoint
+{
+    private const string RetryAfterSeconds = "1";
+
+    private readonly PushPipeline _pipeline;
+    private readonly IPushApiAuthorizer _authorizer;
+    private readonly InstrumentationHooks _instrumentation;
+    private readonly PushMetrics _metrics;
+    private readonly int _maxBodyBytes;
+    private readonly ILogger _logger;
+
+    public PushApiEndpoint(
+        PushPipeline pipeline,
+        IPushApiAuthorizer authorizer,
+        InstrumentationHooks instrumentation,
+        PushMetrics metrics,
+        IOptions<PushExOptions> options,
+        ILogger<PushApiEndpoint> logger)
+    {
+        _pipeline = pipeline;
+        _authorizer = authorizer;
+        _instrumentation = instrumentation;
+        _metrics = metrics;
+        _maxBodyBytes = options.Value.MaxApiBodyBytes;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleCoreAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.ApiRequest(context.Response.StatusCode);
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            context.Response.Headers.Allow = HttpMethods.Post;
+            await WriteErrorAsync(context, StatusCodes.Status405MethodNotAllowed, ApiErrors.MethodNotAllowed).ConfigureAwait(false);
+            return;
+        }
+
+        if (_instrumentation.IsEnabled)
+        {
+            _instrumentation.ApiRequested();
+        }
+
+        if (!AcceptsJson(request))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status406NotAcceptable, ApiErrors.NotAcceptable).ConfigureAwait(false);
+            return;
+        }
+
+        if (!IsJsonContent(request))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status415UnsupportedMediaType, ApiErrors.UnsupportedMediaType).ConfigureAwait(false);
+            return;
+        }
+
+        var body = await ReadBodyAsync(request, context.RequestAborted).ConfigureAwait(false);
+        if (body.Buffer is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.PayloadTooLarge).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body.Buffer.AsMemory(0, body.Length));
+            }
+            catch (JsonException)
+            {
+                Log.MalformedBody(_logger);
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.BadRequest).ConfigureAwait(false);
+                return;
+            }
+
+            using (document)
+            {
+                await PushAsync(context, document.RootElement).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body.Buffer);
+        }
+    }
+
+    private async Task PushAsync(HttpContext context, JsonElement parameters)
+    {
+        var authorization = await _authorizer.AuthorizeAsync(new PushApiAuthorizationContext(context, parameters), context.RequestAborted).ConfigureAwait(false);
+        switch (authorization.Kind)
+        {
+            case PushApiAuthorizationKind.Forbid:
+                await WriteErrorAsync(context, StatusCodes.Status403Forbidden, ApiErrors.Forbidden).ConfigureAwait(false);
+                return;
+            case PushApiAuthorizationKind.Handled:
+                return;
+        }
+
+        var request = PushApiRequest.TryRead(authorization.Params ?? parameters);
+        if (request is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status422UnprocessableEntity, ApiErrors.InvalidArguments).ConfigureAwait(false);
+            return;
+        }
+
+        // One copy of the data, shared by the push of every channel.
+        var data = JsonMarshal.GetRawUtf8Value(request.Data).ToArray();
+        var pushes = new Push[request.Channels.Count];
+        for (var i = 0; i < pushes.Length; i++)
+        {
+            pushes[i] = _pipeline.CreatePush(request.Channels[i], request.Event, data);
+        }
+
+        if (_pipeline.TryAccept(pushes) == PublishResult.BufferFull)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ApiErrors.BufferFull).ConfigureAwait(false);
+            return;
+        }
+
+        if (_instrumentation.IsEnabled)
+        {
+            _instrumentation.ApiProcessed();
+        }
+
+        context.Response.StatusCode = authorization.StatusCode;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await WriteAcceptedAsync(context.Response, request, data).ConfigureAwait(false);
+    }
+
+    // The response echoes the de-duplicated channels and the data exactly as it will be pushed.
+    private static async Task WriteAcceptedAsync(HttpResponse response, PushApiRequest request, byte[] data)
+    {
+        await using (var writer = new Utf8JsonWriter(response.BodyWriter, PhoenixSerializer.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("channel"u8);
+            foreach (var channel in request.Channels)
+            {
+                writer.WriteStringValue(channel);
+            }
+
+            writer.WriteEndArray();
+            writer.WritePropertyName("data"u8);
+            writer.WriteRawValue(data, skipInputValidation: true);
+            writer.WriteString("event"u8, request.Event);
+            writer.WriteEndObject();
+        }
+
+        await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+    }
+
+    // Absent or */* is fine; otherwise the Accept header must allow JSON, as the original's :api pipeline requires.
+    private static bool AcceptsJson(HttpRequest request)
+    {
+        if (request.Headers.Accept.Count == 0 || !MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
+        {
+            return true;
+        }
+
+        foreach (var mediaType in accepted)
+        {
+            if (mediaType.MatchesAllTypes || mediaType.MatchesAllSubTypes && mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+                || mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A body without a content type is read as JSON too: curl -d without -H is the commonest mistake.
+    private static bool IsJsonContent(HttpRequest request) =>
+        string.IsNullOrEmpty(request.ContentType)
+        || (MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)));
+
+    // Reads the whole body into a pooled buffer; a null buffer means it was over the limit.
+    private async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            return (null, 0);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 4096, _maxBodyBytes) + 1);
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > _maxBodyBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, 0);
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _maxBodyBytes + 1));
+                buffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return (buffer, length);
+            }
+
+            length += read;
+            if (length > _maxBodyBytes)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return (null, 0);
+            }
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, int statusCode, ReadOnlyMemory<byte> body)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+}

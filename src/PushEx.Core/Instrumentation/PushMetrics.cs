@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+using PushEx.Topics;
+
+namespace PushEx.Instrumentation;
+
+/// <summary>
+/// The <c>PushEx</c> meter (System.Diagnostics.Metrics), for OpenTelemetry or <c>dotnet-counters</c>. Tags are
+/// low-cardinality only: never a topic or a socket id.
+/// </summary>
+internal sealed class PushMetrics
+{
+    public const string MeterName = "PushEx";
+
+    private readonly Counter<long> _requested;
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _delivered;
+    private readonly Counter<long> _unlistened;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _apiRequests;
+    private readonly Histogram<double> _deliveryTime;
+
+    public PushMetrics(IMeterFactory meterFactory, SocketRegistry sockets, TopicRegistry topics)
+    {
+        Meter = meterFactory.Create(MeterName);
+        Meter.CreateObservableUpDownCounter("pushex.sockets.active", () => sockets.Count, "{socket}", "Open sockets on this node.");
+        Meter.CreateObservableUpDownCounter("pushex.channels.joined", () => topics.ChannelCount, "{channel}", "Joined channels (socket and topic pairs) on this node.");
+        _requested = Meter.CreateCounter<long>("pushex.pushes.requested", "{push}", "Pushes accepted into the pipeline.");
+        _refused = Meter.CreateCounter<long>("pushex.pushes.refused", "{push}", "Pushes refused because the pipeline was full.");
+        _delivered = Meter.CreateCounter<long>("pushex.pushes.delivered", "{delivery}", "Pushes handed to a subscriber's socket on this node.");
+        _unlistened = Meter.CreateCounter<long>("pushex.pushes.unlistened", "{push}", "Pushes to topics nobody listened to.");
+        _failed = Meter.CreateCounter<long>("pushex.pushes.failed", "{push}", "Accepted pushes that could not be broadcast.");
+        _apiRequests = Meter.CreateCounter<long>("pushex.api.requests", "{request}", "Push API requests, by response status.");
+        _deliveryTime = Meter.CreateHistogram<double>("pushex.push.delivery_time", "ms", "Time from acceptance to broadcast.");
+    }
+
+    public Meter Meter { get; }
+
+    public void Requested(int count) => _requested.Add(count);
+
+    public void Refused(int count) => _refused.Add(count);
+
+    public void Delivered(int count) => _delivered.Add(count);
+
+    public void Unlistened() => _unlistened.Add(1);
+
+    public void Failed() => _failed.Add(1);
+
+    public void DeliveryTime(double milliseconds) => _deliveryTime.Record(milliseconds);
+
+    public void ApiRequest(int statusCode) => _apiRequests.Add(1, new KeyValuePair<string, object?>("http.response.status_code", statusCode));
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace PushEx.Pipeline;
+
+/// <summary>
+/// The in-process API (the original's <c>PushEx.push/1</c>): push to a channel's subscribers from the app's own
+/// code, and disconnect a user's sockets. Resolve it from dependency injection.
+/// </summary>
+public interface IPushPublisher
+{
+    /// <summary>
+    /// Hands a push to the pipeline without waiting. Returns <see cref="PublishResult.BufferFull"/> instead of
+    /// dropping anything when the pipeline is full.
+    /// </summary>
+    /// <param name="channel">The topic.</param>
+    /// <param name="eventName">The event name the client's bindings see.</param>
+    /// <param name="data">The data, any JSON value.</param>
+    PublishResult TryPublish(string channel, string eventName, JsonElement data);
+
+    /// <summary>As <see cref="TryPublish(string, string, JsonElement)"/>, with data given as UTF-8 JSON (validated here).</summary>
+    /// <exception cref="ArgumentException"><paramref name="utf8JsonData"/> is not one valid JSON value.</exception>
+    PublishResult TryPublish(string channel, string eventName, ReadOnlyMemory<byte> utf8JsonData);
+
+    /// <summary>
+    /// Closes every socket whose socket id (<c>ISocketHandler.GetSocketId</c>) is <paramref name="socketId"/>, with
+    /// code 1001 so the clients reconnect (and must pass <c>ConnectAsync</c> again).
+    /// </summary>
+    /// <returns>How many sockets this node closed.</returns>
+    ValueTask<int> DisconnectSocketsAsync(string socketId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,14 @@
+namespace PushEx.Pipeline;
+
+/// <summary>What became of a push handed to <see cref="IPushPublisher"/>.</summary>
+public enum PublishResult
+{
+    /// <summary>The push is in the pipeline and will be delivered to whoever listens.</summary>
+    Accepted,
+
+    /// <summary>
+    /// Refused, not dropped: the pipeline already holds <see cref="PushExOptions.ProducerMaxBuffer"/> pushes.
+    /// Retry shortly (the HTTP API answers 503 with <c>Retry-After</c>).
+    /// </summary>
+    BufferFull,
+}

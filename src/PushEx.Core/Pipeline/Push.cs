@@ -1,0 +1,33 @@
+using System.Text;
+
+namespace PushEx.Pipeline;
+
+/// <summary>
+/// One event for the subscribers of one channel (topic): the original's <c>PushEx.Push</c>. The data is kept as
+/// the raw UTF-8 JSON it arrived as; it is never parsed again, and every subscriber receives the same bytes.
+/// </summary>
+public sealed class Push
+{
+    internal Push(string channel, string @event, ReadOnlyMemory<byte> data, long unixMsAcceptedAt)
+    {
+        Channel = channel;
+        Event = @event;
+        Data = data;
+        UnixMsAcceptedAt = unixMsAcceptedAt;
+    }
+
+    /// <summary>The topic whose subscribers receive the push.</summary>
+    public string Channel { get; }
+
+    /// <summary>The application's event name; pushex.js calls the bindings registered for it.</summary>
+    public string Event { get; }
+
+    /// <summary>The data as UTF-8 JSON (any JSON value, <c>null</c> included).</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>When PushEx accepted the push, in Unix milliseconds.</summary>
+    public long UnixMsAcceptedAt { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Channel} {Event} {Encoding.UTF8.GetString(Data.Span)}";
+}

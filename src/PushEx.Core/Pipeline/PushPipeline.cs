@@ -1,0 +1,196 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PushEx.Instrumentation;
+using PushEx.PubSub;
+
+namespace PushEx.Pipeline;
+
+/// <summary>
+/// The original's item producer and its workers: one bounded buffer of accepted pushes, drained by
+/// <see cref="PushExOptions.ProducerMaxConcurrency"/> workers. A push goes to the worker its topic hashes to, so
+/// one topic's pushes are broadcast one after another, in the order accepted, while topics run in parallel.
+/// A full buffer refuses new pushes; nothing accepted is dropped without a warning and a metric.
+/// </summary>
+internal sealed partial class PushPipeline : IPushPublisher
+{
+    private readonly IPubSubAdapter _adapter;
+    private readonly InstrumentationHooks _instrumentation;
+    private readonly PushMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly int _capacity;
+    private readonly bool _trackerDisabled;
+    private readonly HashSet<string> _untrackedTopics;
+    private readonly Channel<Push>[] _partitions;
+    private readonly Task[] _workers;
+    private int _pending;
+    private int _refusing;
+
+    public PushPipeline(
+        IPubSubAdapter adapter,
+        InstrumentationHooks instrumentation,
+        PushMetrics metrics,
+        IOptions<PushExOptions> options,
+        TimeProvider timeProvider,
+        ILogger<PushPipeline> logger)
+    {
+        _adapter = adapter;
+        _instrumentation = instrumentation;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _capacity = options.Value.ProducerMaxBuffer;
+        _trackerDisabled = options.Value.TrackerDisabled;
+        _untrackedTopics = new HashSet<string>(options.Value.UntrackedTopics, StringComparer.Ordinal);
+
+        // Unbounded channels, bounded together by _pending against _capacity.
+        _partitions = new Channel<Push>[options.Value.ProducerMaxConcurrency];
+        _workers = new Task[_partitions.Length];
+        for (var i = 0; i < _partitions.Length; i++)
+        {
+            _partitions[i] = Channel.CreateUnbounded<Push>(new UnboundedChannelOptions { SingleReader = true });
+            var reader = _partitions[i].Reader;
+            _workers[i] = Task.Run(() => RunWorkerAsync(reader));
+        }
+    }
+
+    /// <summary>Pushes accepted and not yet broadcast.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    public PublishResult TryPublish(string channel, string eventName, JsonElement data)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(eventName);
+        return TryAccept([CreatePush(channel, eventName, JsonMarshal.GetRawUtf8Value(data).ToArray())]);
+    }
+
+    public PublishResult TryPublish(string channel, string eventName, ReadOnlyMemory<byte> utf8JsonData)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(eventName);
+        if (!IsOneJsonValue(utf8JsonData.Span))
+        {
+            throw new ArgumentException("The data must be exactly one valid JSON value.", nameof(utf8JsonData));
+        }
+
+        return TryAccept([CreatePush(channel, eventName, utf8JsonData.ToArray())]);
+    }
+
+    public ValueTask<int> DisconnectSocketsAsync(string socketId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(socketId);
+        return _adapter.DisconnectAsync(socketId, cancellationToken);
+    }
+
+    /// <summary>Stamps a push with the time of acceptance.</summary>
+    internal Push CreatePush(string channel, string eventName, ReadOnlyMemory<byte> data) =>
+        new(channel, eventName, data, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+
+    /// <summary>
+    /// Accepts all of <paramref name="pushes"/> or none: when the buffer has no room for every one of them, none is
+    /// queued and <see cref="PublishResult.BufferFull"/> is returned. Calls the <c>Requested</c> hook per accepted push.
+    /// </summary>
+    internal PublishResult TryAccept(IReadOnlyList<Push> pushes)
+    {
+        if (!TryReserve(pushes.Count))
+        {
+            _metrics.Refused(pushes.Count);
+            if (Interlocked.Exchange(ref _refusing, 1) == 0)
+            {
+                Log.BufferFull(_logger, _capacity);
+            }
+
+            return PublishResult.BufferFull;
+        }
+
+        if (Volatile.Read(ref _refusing) == 1 && Interlocked.Exchange(ref _refusing, 0) == 1)
+        {
+            Log.BufferAccepting(_logger);
+        }
+
+        _metrics.Requested(pushes.Count);
+        foreach (var push in pushes)
+        {
+            if (_instrumentation.IsEnabled)
+            {
+                _instrumentation.Requested(push);
+            }
+
+            // Unbounded and never completed while the pipeline lives, so the write always succeeds.
+            _partitions[PartitionOf(push.Channel)].Writer.TryWrite(push);
+        }
+
+        return PublishResult.Accepted;
+    }
+
+    private bool TryReserve(int count)
+    {
+        while (true)
+        {
+            var pending = Volatile.Read(ref _pending);
+            if (pending + count > _capacity)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _pending, pending + count, pending) == pending)
+            {
+                return true;
+            }
+        }
+    }
+
+    private int PartitionOf(string channel) => (int)((uint)StringComparer.Ordinal.GetHashCode(channel) % (uint)_partitions.Length);
+
+    private async Task RunWorkerAsync(ChannelReader<Push> reader)
+    {
+        await foreach (var push in reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            await BroadcastAsync(push).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask BroadcastAsync(Push push)
+    {
+        try
+        {
+            var listened = await _adapter.PublishAsync(push, CancellationToken.None).ConfigureAwait(false);
+            var msInStage = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - push.UnixMsAcceptedAt;
+            if (listened || _trackerDisabled || _untrackedTopics.Contains(push.Channel))
+            {
+                _metrics.DeliveryTime(msInStage);
+                Log.Broadcast(_logger, push.Channel, push.Event, msInStage);
+            }
+            else
+            {
+                _metrics.Unlistened();
+                Log.NoListeners(_logger, push.Channel, push.Event, msInStage);
+            }
+        }
+        catch (Exception ex)
+        {
+            _metrics.Failed();
+            Log.BroadcastFailed(_logger, push.Channel, push.Event, ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    private static bool IsOneJsonValue(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            return reader.Read() && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using PushEx.Pipeline;
+using PushEx.Topics;
+
+namespace PushEx.PubSub;
+
+/// <summary>One node: publishing is broadcasting to the local subscribers, nothing crosses a network.</summary>
+internal sealed class InMemoryPubSubAdapter(LocalBroadcaster broadcaster, SocketRegistry sockets) : IPubSubAdapter
+{
+    public ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(broadcaster.Broadcast(push) > 0);
+
+    public ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(sockets.CloseBySocketId(socketId));
+}

@@ -1,0 +1,36 @@
+namespace PushEx.Sample;
+
+/// <summary>
+/// Builds the sample app (the counterpart of the original's test_frontend_socket), so tests can start exactly
+/// what <c>dotnet run</c> starts.
+/// </summary>
+public static class SampleServer
+{
+    public static WebApplication Create(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        builder.Services.AddSingleton<DemoTokens>();
+        builder.Services.AddPushEx()
+            .AddSocketHandler<SampleSocketHandler>()
+            .AddApiAuthorizer<ApiKeyAuthorizer>()
+            .AddInstrumentation<LoggingInstrumentation>();
+
+        var app = builder.Build();
+
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+
+        // Demo login: anyone may ask for a token for any user id. A real app issues tokens after signing the user in.
+        app.MapGet("/token", (string? user, DemoTokens tokens) =>
+            string.IsNullOrWhiteSpace(user) || user.Length > 64
+                ? Results.BadRequest(new { error = "Pass ?user=ID (at most 64 characters)." })
+                : Results.Ok(new { token = tokens.Issue(user) }));
+
+        // The original's custom route example.
+        app.MapGet("/status", () => Results.Text("OK"));
+
+        app.MapPushEx();
+        return app;
+    }
+}

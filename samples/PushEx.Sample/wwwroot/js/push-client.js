@@ -1,0 +1,65 @@
+// A small Phoenix Channels (V2) client for the sample page. Front ends normally use the `pushex` or `phoenix`
+// npm packages, which the test suite runs against this server; this module only keeps the page dependency-free.
+export class PushClient {
+  #url; #socket = null; #ref = 0; #topics = new Map(); #heartbeat = null; #retries = 0; #closedByUs = false;
+
+  constructor(url, { onStatus = () => {} } = {}) {
+    this.#url = url;
+    this.onStatus = onStatus;
+  }
+
+  connect() {
+    this.#closedByUs = false;
+    const socket = new WebSocket(this.#url);
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#retries = 0;
+      this.onStatus("connected");
+      for (const topic of this.#topics.keys()) this.#join(topic);
+      this.#heartbeat = setInterval(() => this.#send([null, this.#nextRef(), "phoenix", "heartbeat", {}]), 30000);
+    };
+    socket.onmessage = (message) => this.#receive(JSON.parse(message.data));
+    socket.onclose = (event) => {
+      clearInterval(this.#heartbeat);
+      for (const channel of this.#topics.values()) channel.joinRef = null;
+      this.onStatus(`disconnected (${event.code})`);
+      // Like phoenix.js: a server close with 1000 means "stay away"; anything else is retried with backoff.
+      if (!this.#closedByUs && event.code !== 1000) {
+        const delay = [1000, 2000, 5000][this.#retries++] ?? 10000;
+        setTimeout(() => this.connect(), delay);
+      }
+    };
+  }
+
+  disconnect() {
+    this.#closedByUs = true;
+    this.#socket?.close(1000);
+  }
+
+  // onPush(data, event) is called for every push to the topic, as pushex.js calls its bindings.
+  subscribe(topic, onPush, onJoin = () => {}) {
+    this.#topics.set(topic, { onPush, onJoin, joinRef: null });
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#join(topic);
+  }
+
+  #join(topic) {
+    const ref = this.#nextRef();
+    this.#topics.get(topic).joinRef = ref;
+    this.#send([ref, ref, topic, "phx_join", {}]);
+  }
+
+  #receive([joinRef, ref, topic, event, payload]) {
+    const channel = this.#topics.get(topic);
+    if (!channel || (joinRef !== null && joinRef !== channel.joinRef)) return;
+    if (event === "phx_reply" && ref === channel.joinRef) channel.onJoin(payload.status, payload.response);
+    if (event === "msg") channel.onPush(payload.data, payload.event);
+  }
+
+  #send(frame) {
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(frame));
+  }
+
+  #nextRef() {
+    return String(++this.#ref);
+  }
+}

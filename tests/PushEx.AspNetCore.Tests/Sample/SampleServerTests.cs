@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.Pipeline;
+using PushEx.Sample;
+using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
+
+namespace PushEx.AspNetCore.Tests.Sample;
+
+/// <summary>The sample server's contract (issue: pushes end to end, item 7), over real HTTP and WebSockets.</summary>
+public sealed class SampleServerTests : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private Uri _baseAddress = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _app = SampleServer.Create(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--contentRoot", Path.Combine(RepositoryLayout.Root, "samples", "PushEx.Sample"),
+            "--PushEx:ProducerMaxBuffer=1234",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        _baseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _http = new HttpClient { BaseAddress = _baseAddress };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync(TestContext.Current.CancellationToken);
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Token_SignsInAUser_WhoJoinsOwnPublicAndRoomTopicsOnly()
+    {
+        await using var client = await ConnectAsync(user: "1");
+
+        Assert.Equal("ok", await JoinAsync(client, "user:1"));
+        Assert.Equal("ok", await JoinAsync(client, "public"));
+        Assert.Equal("ok", await JoinAsync(client, "room:lobby"));
+        Assert.Equal("error unauthorized", await JoinAsync(client, "user:2"));
+        Assert.Equal("error unauthorized", await JoinAsync(client, "elsewhere"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("token=forged.token&")]
+    public async Task Socket_WithoutAValidToken_Is403(string token)
+    {
+        var status = await TestWebSocket.GetUpgradeStatusAsync(SocketUri($"{token}vsn=2.0.0"));
+
+        Assert.Equal(403, status);
+    }
+
+    [Fact]
+    public async Task Api_RequiresTheConfiguredKey_AndDeliversToSubscribers()
+    {
+        await using var client = await ConnectAsync(user: "7");
+        Assert.Equal("ok", await JoinAsync(client, "user:7"));
+
+        using var refused = await PostAsync(_http, """{"channel":"user:7","data":"d","event":"e"}""", key: "wrong");
+        using var accepted = await PostAsync(_http, """{"channel":"user:7","data":{"n":1},"event":"hello"}""", key: "dev-api-key");
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var frame = await client.ReceiveTextAsync();
+        Assert.EndsWith(""","user:7","msg",{"data":{"n":1},"event":"hello"}]""", frame, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Disconnect_BySocketId_ClosesThatUsersSocketsWith1001()
+    {
+        await using var user = await ConnectAsync(user: "42");
+        await using var other = await ConnectAsync(user: "43");
+
+        var closed = await _app.Services.GetRequiredService<IPushPublisher>().DisconnectSocketsAsync("user_socket:42", TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, closed);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await user.ReceiveCloseAsync());
+        Assert.Equal("ok", await JoinAsync(other, "public"));
+    }
+
+    [Fact]
+    public async Task StatusPageAndOptions_AreServedAndBound()
+    {
+        Assert.Equal("OK", await _http.GetStringAsync(new Uri("/status", UriKind.Relative), TestContext.Current.CancellationToken));
+        Assert.Contains("PushEx", await _http.GetStringAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        var options = _app.Services.GetRequiredService<IOptions<PushExOptions>>().Value;
+        Assert.Equal(1234, options.ProducerMaxBuffer);
+        Assert.Contains("public", options.UntrackedTopics);
+    }
+
+    private Uri SocketUri(string query) => new($"ws://{_baseAddress.Authority}/push_socket/websocket?{query}");
+
+    private async Task<TestWebSocket> ConnectAsync(string user)
+    {
+        using var response = await _http.GetAsync(new Uri($"/token?user={user}", UriKind.Relative), TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var token = Uri.EscapeDataString(body.RootElement.GetProperty("token").GetString()!);
+        return await TestWebSocket.ConnectAsync(SocketUri($"token={token}&vsn=2.0.0"));
+    }
+
+    // Joins and answers "ok", or "error <reason>".
+    private static async Task<string> JoinAsync(TestWebSocket client, string topic)
+    {
+        await client.SendTextAsync($$"""["1","1","{{topic}}","phx_join",{}]""");
+        using var reply = JsonDocument.Parse(await client.ReceiveTextAsync());
+        var payload = reply.RootElement[4];
+        var status = payload.GetProperty("status").GetString();
+        return status == "ok" ? status : $"{status} {payload.GetProperty("response").GetProperty("reason").GetString()}";
+    }
+}

@@ -34,6 +34,36 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
             failures.Add($"PushEx:SocketSendQueueLimit ({options.SocketSendQueueLimit}) must be at least PushEx:MaxFrameBytes ({options.MaxFrameBytes}).");
         }
 
+        if (options.ShutdownTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"PushEx:ShutdownTimeout must be positive (got {options.ShutdownTimeout}).");
+        }
+
+        if (options.ShutdownDisconnectWindow < TimeSpan.Zero || options.ShutdownDisconnectWindow > options.ShutdownTimeout)
+        {
+            failures.Add($"PushEx:ShutdownDisconnectWindow ({options.ShutdownDisconnectWindow}) must be between zero and PushEx:ShutdownTimeout ({options.ShutdownTimeout}).");
+        }
+
+        if (options.ProducerMaxBuffer < 1)
+        {
+            failures.Add($"PushEx:ProducerMaxBuffer must be at least 1 (got {options.ProducerMaxBuffer}).");
+        }
+
+        if (options.ProducerMaxConcurrency < 1)
+        {
+            failures.Add($"PushEx:ProducerMaxConcurrency must be at least 1 (got {options.ProducerMaxConcurrency}).");
+        }
+
+        if (options.MaxApiBodyBytes < 1024)
+        {
+            failures.Add($"PushEx:MaxApiBodyBytes must be at least 1024 (got {options.MaxApiBodyBytes}).");
+        }
+
+        if (string.IsNullOrEmpty(options.ApiPath) || options.ApiPath[0] != '/')
+        {
+            failures.Add($"PushEx:ApiPath must start with '/' (got '{options.ApiPath}').");
+        }
+
         foreach (var origin in options.AllowedOrigins)
         {
             if (!OriginPolicy.IsValidPattern(origin))

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using PushEx;
 using PushEx.AspNetCore;
 using PushEx.AspNetCore.Api;
+using PushEx.AspNetCore.Health;
+using PushEx.AspNetCore.Shutdown;
 using PushEx.AspNetCore.Sockets;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
@@ -46,6 +48,10 @@ public static class PushExServiceCollectionExtensions
         services.TryAddSingleton<PushPipeline>();
         services.TryAddSingleton<IPushPublisher>(provider => provider.GetRequiredService<PushPipeline>());
         services.TryAddSingleton<PushApiEndpoint>();
+
+        services.TryAddSingleton<DrainState>();
+        services.AddHostedService<ShutdownDrain>();
+        services.AddHealthChecks().AddCheck<PushExReadinessCheck>(PushExReadinessCheck.Name, tags: [PushExReadinessCheck.ReadyTag]);
         return new PushExBuilder(services);
     }
 

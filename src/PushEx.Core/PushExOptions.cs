@@ -37,6 +37,23 @@ public sealed class PushExOptions
     public bool TrackerDisabled { get; set; }
 
     /// <summary>
+    /// Closes every socket (code 1012, so phoenix.js and pushex.js reconnect, to another node behind the load
+    /// balancer) when the host stops, after the pipeline has drained. Default false, as the original: the sockets are
+    /// then left to the host's own shutdown, which drops them when its shutdown timeout ends (clients see 1006 and
+    /// reconnect).
+    /// </summary>
+    public bool DisconnectSocketsOnShutdown { get; set; }
+
+    /// <summary>The bound on each shutdown stage: draining the pipeline, then disconnecting sockets. Default 10 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The time over which sockets are closed in batches on shutdown, so that clients do not all reconnect in the
+    /// same instant. Must not exceed <see cref="ShutdownTimeout"/>. Default 5 seconds.
+    /// </summary>
+    public TimeSpan ShutdownDisconnectWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Closes a socket that has sent nothing (no frame, no ping) for this long. Only client-to-server traffic
     /// counts; the close code (1001) makes phoenix.js reconnect. Default 45 seconds, as the original; keep it
     /// well above the clients' heartbeat interval (30 seconds for phoenix.js).

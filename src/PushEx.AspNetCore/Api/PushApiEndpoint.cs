@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using PushEx.AspNetCore.Shutdown;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
 using PushEx.Protocol;
@@ -23,6 +24,7 @@ internal sealed partial class PushApiEndpoint
 
     private readonly PushPipeline _pipeline;
     private readonly IPushApiAuthorizer _authorizer;
+    private readonly DrainState _drain;
     private readonly InstrumentationHooks _instrumentation;
     private readonly PushMetrics _metrics;
     private readonly int _maxBodyBytes;
@@ -31,6 +33,7 @@ internal sealed partial class PushApiEndpoint
     public PushApiEndpoint(
         PushPipeline pipeline,
         IPushApiAuthorizer authorizer,
+        DrainState drain,
         InstrumentationHooks instrumentation,
         PushMetrics metrics,
         IOptions<PushExOptions> options,
@@ -38,6 +41,7 @@ internal sealed partial class PushApiEndpoint
     {
         _pipeline = pipeline;
         _authorizer = authorizer;
+        _drain = drain;
         _instrumentation = instrumentation;
         _metrics = metrics;
         _maxBodyBytes = options.Value.MaxApiBodyBytes;
@@ -58,6 +62,12 @@ internal sealed partial class PushApiEndpoint
 
     private async Task HandleCoreAsync(HttpContext context)
     {
+        if (_drain.IsDraining)
+        {
+            // Pushes are still accepted while this node drains, but keep-alive callers should move to another node.
+            context.Response.Headers.Connection = "close";
+        }
+
         var request = context.Request;
         if (!HttpMethods.IsPost(request.Method))
         {

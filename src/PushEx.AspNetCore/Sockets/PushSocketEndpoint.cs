@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PushEx.AspNetCore.Shutdown;
 using PushEx.Protocol;
 using PushEx.Sockets;
 
@@ -9,16 +10,19 @@ namespace PushEx.AspNetCore.Sockets;
 
 /// <summary>
 /// <c>{SocketPath}/websocket</c>: checks an upgrade request in Phoenix's order (PROTOCOL.md §1.4: method, origin,
-/// vsn, the app's connect, and only then the upgrade headers), accepts it and runs the socket until it closes.
+/// then our drain check, vsn, the app's connect, and only then the upgrade headers), accepts it and runs the socket
+/// until it closes.
 /// </summary>
 internal sealed partial class PushSocketEndpoint
 {
     private readonly SocketServices _services;
+    private readonly DrainState _drain;
     private readonly OriginPolicy _origins;
     private readonly ILogger _logger;
 
-    public PushSocketEndpoint(SocketServices services, IdleTimeoutSweeper idleTimeouts, IOptions<PushExOptions> options, ILogger<PushSocketEndpoint> logger)
+    public PushSocketEndpoint(SocketServices services, DrainState drain, IdleTimeoutSweeper idleTimeouts, IOptions<PushExOptions> options, ILogger<PushSocketEndpoint> logger)
     {
+        _drain = drain;
         // Resolved here so the shared idle sweep runs as soon as the endpoint exists.
         _ = idleTimeouts;
         _services = services;
@@ -39,6 +43,13 @@ internal sealed partial class PushSocketEndpoint
         {
             Log.OriginRefused(_logger, request.Headers.Origin);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (_drain.IsDraining)
+        {
+            // This node is going away; the client retries and the load balancer sends it elsewhere.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 

@@ -24,6 +24,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     private readonly ILogger _logger;
     private readonly Action _abortConnection;
     private ITimer? _closeTimer;
+    private volatile bool _ended;
 
     public WebSocketTransport(WebSocket webSocket, int maxFrameBytes, TimeProvider timeProvider, ILogger logger, Action abortConnection)
     {
@@ -39,7 +40,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
 
     public async ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
     {
-        if (_webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        if (!_ended && _webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             // A client that never answers the close frame must not hold the connection open.
             _closeTimer = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).Abort(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
@@ -50,7 +51,19 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     public void Abort()
     {
         _webSocket.Abort();
-        _abortConnection();
+        if (_ended)
+        {
+            return;
+        }
+
+        try
+        {
+            _abortConnection();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request finished meanwhile: the connection is already gone.
+        }
     }
 
     /// <summary>Reads frames and hands them to the socket until the connection ends; then waits for the close to be written.</summary>
@@ -74,6 +87,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         {
             socket.OnClosed();
             await WaitForCloseAsync(socket).ConfigureAwait(false);
+            _ended = true;
             _closeTimer?.Dispose();
         }
     }

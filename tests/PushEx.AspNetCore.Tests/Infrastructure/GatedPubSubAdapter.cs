@@ -1,0 +1,20 @@
+using PushEx.Pipeline;
+using PushEx.PubSub;
+
+namespace PushEx.AspNetCore.Tests.Infrastructure;
+
+/// <summary>The real in-memory adapter behind a gate: pushes wait in the pipeline until the test opens it.</summary>
+internal sealed class GatedPubSubAdapter(IPubSubAdapter inner) : IPubSubAdapter
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Open() => _gate.TrySetResult();
+
+    public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
+    {
+        await _gate.Task.WaitAsync(cancellationToken);
+        return await inner.PublishAsync(push, cancellationToken);
+    }
+
+    public ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken) => inner.DisconnectAsync(socketId, cancellationToken);
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PushEx.AspNetCore.Shutdown;
+using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.Pipeline;
+using PushEx.PubSub;
+using PushEx.Topics;
+using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
+
+namespace PushEx.AspNetCore.Tests.Shutdown;
+
+public sealed class ShutdownDrainTests
+{
+    [Fact]
+    public async Task Stop_WithDisconnect_DeliversBufferedPushesFirstThenCloses1012()
+    {
+        GatedPubSubAdapter? gate = null;
+        await using var host = await PushExTestHost.StartAsync(
+            options =>
+            {
+                options.DisconnectSocketsOnShutdown = true;
+                options.ShutdownDisconnectWindow = TimeSpan.Zero;
+            },
+            services => services.AddSingleton<IPubSubAdapter>(provider =>
+                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+        await client.SendTextAsync("""["3","3","t","phx_join",{}]""");
+        await client.ReceiveTextAsync();
+        var publisher = host.GetRequiredService<IPushPublisher>();
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(PublishResult.Accepted, publisher.TryPublish("t", "e", JsonSerializer.SerializeToElement(i)));
+        }
+
+        var stopping = host.StopAsync();
+        await Eventually.TrueAsync(() => host.GetRequiredService<DrainState>().IsDraining, "the drain began");
+        gate!.Open();
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal($$"""["3",null,"t","msg",{"data":{{i}},"event":"e"}]""", await client.ReceiveTextAsync());
+        }
+
+        Assert.Equal((WebSocketCloseStatus)1012, await client.ReceiveCloseAsync());
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Drain_RefusesUpgradesWith503_ClosesApiConnections_AndFailsReadiness()
+    {
+        GatedPubSubAdapter? gate = null;
+        await using var host = await PushExTestHost.StartAsync(
+            configureServices: services => services.AddSingleton<IPubSubAdapter>(provider =>
+                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))),
+            configureApp: app => app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }));
+        using var http = host.CreateHttpClient();
+        using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        // One push held in the pipeline keeps the drain in its first stage while the test looks around.
+        using (var held = await PostAsync(http, """{"channel":"t","data":0,"event":"e"}"""))
+        {
+            Assert.False(held.Headers.ConnectionClose ?? false);
+        }
+
+        var stopping = host.StopAsync();
+        await Eventually.TrueAsync(() => host.GetRequiredService<DrainState>().IsDraining, "the drain began");
+
+        Assert.Equal(503, await TestWebSocket.GetUpgradeStatusAsync(host.SocketUri()));
+        using (var during = await PostAsync(http, """{"channel":"t","data":1,"event":"e"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, during.StatusCode);
+            Assert.True(during.Headers.ConnectionClose);
+        }
+
+        using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+
+        gate!.Open();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+        Assert.Equal(0, host.GetRequiredService<PushPipeline>().Pending);
+    }
+
+    [Fact]
+    public async Task Stop_ThousandSockets_ClosesSpreadOverTheWindow_WithinTheBudget()
+    {
+        const int Count = 1000;
+        var window = TimeSpan.FromSeconds(2);
+        await using var host = await PushExTestHost.StartAsync(options =>
+        {
+            options.DisconnectSocketsOnShutdown = true;
+            options.ShutdownDisconnectWindow = window;
+            options.ShutdownTimeout = TimeSpan.FromSeconds(5);
+        });
+        var sockets = new ClientWebSocket[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            sockets[i] = new ClientWebSocket();
+            await sockets[i].ConnectAsync(host.SocketUri(), TestContext.Current.CancellationToken);
+        }
+
+        var closes = sockets.Select(ReceiveCloseAsync).ToArray();
+        var started = Stopwatch.GetTimestamp();
+        await host.StopAsync();
+        var stopTook = Stopwatch.GetElapsedTime(started);
+        var closed = await Task.WhenAll(closes).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.All(closed, close => Assert.Equal((WebSocketCloseStatus)1012, close.Status));
+        var offsets = closed.Select(close => Stopwatch.GetElapsedTime(started, close.At)).Order().ToArray();
+        Assert.True(offsets[^1] - offsets[0] >= window * 0.75, $"closes spanned only {offsets[^1] - offsets[0]}");
+        var busiestTenth = offsets.GroupBy(offset => (int)(offset / (window / 10))).Max(group => group.Count());
+        Assert.True(busiestTenth <= Count / 5, $"{busiestTenth} of {Count} closes fell in one tenth of the window");
+        Assert.True(stopTook < TimeSpan.FromSeconds(5) + window, $"the stop took {stopTook}");
+
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Stop_WithoutDisconnect_ClosesNothingEarly_AndStillCompletes()
+    {
+        await using var host = await PushExTestHost.StartAsync(
+            configureServices: services => services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2)));
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(host.SocketUri(), TestContext.Current.CancellationToken);
+        var close = ReceiveCloseAsync(client);
+
+        var started = Stopwatch.GetTimestamp();
+        await host.StopAsync();
+        var stopTook = Stopwatch.GetElapsedTime(started);
+        var (status, at) = await close.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        // The socket was not closed by the drain: the host dropped it when its own shutdown timeout ended.
+        Assert.Null(status);
+        Assert.True(Stopwatch.GetElapsedTime(started, at) >= TimeSpan.FromSeconds(1.5), "the socket ended before the host's timeout");
+        Assert.True(stopTook < TimeSpan.FromSeconds(8), $"the stop took {stopTook}");
+    }
+
+    // Completes when the server closes (with its code) or drops the connection (null).
+    private static async Task<(WebSocketCloseStatus? Status, long At)> ReceiveCloseAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[256];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return (socket.CloseStatus, Stopwatch.GetTimestamp());
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            return (null, Stopwatch.GetTimestamp());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text;
+using PushEx.Sockets;
+
+namespace PushEx.Tests.Infrastructure;
+
+/// <summary>
+/// An in-memory transport: records every frame and the close, in the order the socket's outbox wrote them.
+/// The outbox writes on the thread pool, so tests await what they expect (with a timeout) instead of reading at once.
+/// </summary>
+internal sealed class FakeSocketTransport : ISocketTransport
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _lock = new();
+    private readonly List<SentFrame> _frames = [];
+    private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
+    private readonly TaskCompletionSource<CloseCall> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _closeCalls;
+
+    /// <summary>Runs before a frame is recorded; a test uses it to hold the writer or make a write fail.</summary>
+    public Func<SentFrame, ValueTask>? BeforeSend { get; set; }
+
+    /// <summary>Runs before a close is recorded; a test uses it to make the close fail.</summary>
+    public Func<ValueTask>? BeforeClose { get; set; }
+
+    /// <summary>The frames written so far.</summary>
+    public IReadOnlyList<SentFrame> Frames
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _frames];
+            }
+        }
+    }
+
+    /// <summary>Completes with the first close the outbox wrote.</summary>
+    public Task<CloseCall> Closed => _closed.Task;
+
+    /// <summary>Completes once <see cref="Abort"/> was called.</summary>
+    public Task Aborted => _aborted.Task;
+
+    public int CloseCalls => Volatile.Read(ref _closeCalls);
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken)
+    {
+        var sent = new SentFrame(frame.ToArray(), isBinary);
+        if (BeforeSend is { } hook)
+        {
+            await hook(sent);
+        }
+
+        lock (_lock)
+        {
+            _frames.Add(sent);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Count <= _frames.Count)
+                {
+                    _waiters[i].Signal.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public async ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _closeCalls);
+        if (BeforeClose is { } hook)
+        {
+            await hook();
+        }
+
+        int framesBefore;
+        lock (_lock)
+        {
+            framesBefore = _frames.Count;
+        }
+
+        _closed.TrySetResult(new CloseCall(code, reason, framesBefore));
+    }
+
+    public void Abort() => _aborted.TrySetResult();
+
+    /// <summary>Waits until at least <paramref name="count"/> frames were written and returns the first <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<SentFrame>> WaitForFramesAsync(int count)
+    {
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            if (_frames.Count >= count)
+            {
+                return _frames.GetRange(0, count);
+            }
+
+            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, signal));
+        }
+
+        try
+        {
+            await signal.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Expected {count} frames within {Timeout}, got {Frames.Count}: {string.Join(" | ", Frames.Select(f => f.Text))}");
+        }
+
+        lock (_lock)
+        {
+            return _frames.GetRange(0, count);
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> frames were written and returns the first <paramref name="count"/> as text.</summary>
+    public async Task<string[]> WaitForTextFramesAsync(int count)
+    {
+        var frames = await WaitForFramesAsync(count);
+        Assert.All(frames, frame => Assert.False(frame.IsBinary));
+        return [.. frames.Select(frame => frame.Text)];
+    }
+
+    /// <summary>Waits for the close.</summary>
+    public Task<CloseCall> WaitForCloseAsync() => Closed.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+}
+
+/// <summary>One frame the transport was asked to write.</summary>
+internal sealed record SentFrame(byte[] Data, bool IsBinary)
+{
+    public string Text => Encoding.UTF8.GetString(Data);
+}
+
+/// <summary>The close the transport was asked to send, and how many frames had been written before it.</summary>
+internal sealed record CloseCall(SocketCloseCode Code, string Reason, int FramesBefore);

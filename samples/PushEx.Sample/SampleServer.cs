@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
 namespace PushEx.Sample;
 
 /// <summary>
@@ -11,10 +13,16 @@ public static class SampleServer
         var builder = WebApplication.CreateBuilder(args);
 
         builder.Services.AddSingleton<DemoTokens>();
-        builder.Services.AddPushEx()
+        var pushEx = builder.Services.AddPushEx()
             .AddSocketHandler<SampleSocketHandler>()
             .AddApiAuthorizer<ApiKeyAuthorizer>()
             .AddInstrumentation<LoggingInstrumentation>();
+
+        // A cluster when PushEx:Redis is set (e.g. PushEx__Redis=localhost:6379); one node in memory otherwise.
+        if (builder.Configuration["PushEx:Redis"] is { Length: > 0 } redis)
+        {
+            pushEx.AddRedis(redis);
+        }
 
         var app = builder.Build();
 
@@ -30,6 +38,7 @@ public static class SampleServer
         // The original's custom route example.
         app.MapGet("/status", () => Results.Text("OK"));
 
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPushEx();
         return app;
     }

@@ -10,5 +10,6 @@ internal static class ApiErrors
     public static readonly byte[] MethodNotAllowed = """{"error":"Method not allowed: use POST."}"""u8.ToArray();
     public static readonly byte[] UnsupportedMediaType = """{"error":"Unsupported media type: send application/json."}"""u8.ToArray();
     public static readonly byte[] PayloadTooLarge = """{"error":"Request body too large (PushEx:MaxApiBodyBytes)."}"""u8.ToArray();
+    public static readonly byte[] BackplaneUnavailable = """{"error":"Push backplane (Redis) unavailable; retry later."}"""u8.ToArray();
     public static readonly byte[] BufferFull = """{"error":"Push buffer full; retry later."}"""u8.ToArray();
 }

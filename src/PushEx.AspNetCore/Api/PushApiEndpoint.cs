@@ -152,10 +152,12 @@ internal sealed partial class PushApiEndpoint
             pushes[i] = _pipeline.CreatePush(request.Channels[i], request.Event, data);
         }
 
-        if (_pipeline.TryAccept(pushes) == PublishResult.BufferFull)
+        var result = _pipeline.TryAccept(pushes);
+        if (result != PublishResult.Accepted)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
-            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ApiErrors.BufferFull).ConfigureAwait(false);
+            var error = result == PublishResult.BufferFull ? ApiErrors.BufferFull : ApiErrors.BackplaneUnavailable;
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, error).ConfigureAwait(false);
             return;
         }
 

@@ -11,4 +11,10 @@ public enum PublishResult
     /// Retry shortly (the HTTP API answers 503 with <c>Retry-After</c>).
     /// </summary>
     BufferFull,
+
+    /// <summary>
+    /// Refused: the cluster backplane (Redis) is unreachable, so the push could not reach other nodes. Retry
+    /// shortly (the HTTP API answers 503).
+    /// </summary>
+    BackplaneUnavailable,
 }

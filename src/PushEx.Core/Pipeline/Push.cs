@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace PushEx.Pipeline;
 
@@ -27,6 +28,20 @@ public sealed class Push
 
     /// <summary>When PushEx accepted the push, in Unix milliseconds.</summary>
     public long UnixMsAcceptedAt { get; }
+
+    /// <summary>True when <paramref name="json"/> is exactly one valid JSON value, as a push's data must be.</summary>
+    internal static bool IsValidData(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            return reader.Read() && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Channel} {Event} {Encoding.UTF8.GetString(Data.Span)}";

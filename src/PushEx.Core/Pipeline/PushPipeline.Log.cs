@@ -18,6 +18,10 @@ internal sealed partial class PushPipeline
             Message = "An accepted push could not be broadcast and is lost: channel={Channel} event={Event}")]
         public static partial void BroadcastFailed(ILogger logger, string channel, string @event, Exception exception);
 
+        [LoggerMessage(EventId = 1306, Level = LogLevel.Debug, EventName = "BackplaneFailed",
+            Message = "An accepted push could not be published to the backplane before its retry deadline and is lost for other nodes: channel={Channel} event={Event}")]
+        public static partial void BackplaneFailed(ILogger logger, string channel, string @event);
+
         [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, EventName = "BufferFull",
             Message = "The push pipeline holds {Capacity} pushes (PushEx:ProducerMaxBuffer); new pushes are refused until it drains.")]
         public static partial void BufferFull(ILogger logger, int capacity);

@@ -71,7 +71,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(eventName);
-        if (!IsOneJsonValue(utf8JsonData.Span))
+        if (!Push.IsValidData(utf8JsonData.Span))
         {
             throw new ArgumentException("The data must be exactly one valid JSON value.", nameof(utf8JsonData));
         }
@@ -91,10 +91,18 @@ internal sealed partial class PushPipeline : IPushPublisher
 
     /// <summary>
     /// Accepts all of <paramref name="pushes"/> or none: when the buffer has no room for every one of them, none is
-    /// queued and <see cref="PublishResult.BufferFull"/> is returned. Calls the <c>Requested</c> hook per accepted push.
+    /// queued and <see cref="PublishResult.BufferFull"/> is returned; while the backplane is down,
+    /// <see cref="PublishResult.BackplaneUnavailable"/>. Calls the <c>Requested</c> hook per accepted push.
     /// </summary>
     internal PublishResult TryAccept(IReadOnlyList<Push> pushes)
     {
+        if (!_adapter.IsAvailable)
+        {
+            // Accepting would promise a delivery to other nodes that cannot happen now.
+            _metrics.Refused(pushes.Count);
+            return PublishResult.BackplaneUnavailable;
+        }
+
         if (!TryReserve(pushes.Count))
         {
             _metrics.Refused(pushes.Count);
@@ -170,6 +178,12 @@ internal sealed partial class PushPipeline : IPushPublisher
                 Log.NoListeners(_logger, push.Channel, push.Event, msInStage);
             }
         }
+        catch (BackplaneUnavailableException)
+        {
+            // The adapter logs the outage once and counts what it lost; a line per push would flood the log.
+            _metrics.Failed();
+            Log.BackplaneFailed(_logger, push.Channel, push.Event);
+        }
         catch (Exception ex)
         {
             _metrics.Failed();
@@ -178,19 +192,6 @@ internal sealed partial class PushPipeline : IPushPublisher
         finally
         {
             Interlocked.Decrement(ref _pending);
-        }
-    }
-
-    private static bool IsOneJsonValue(ReadOnlySpan<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            return reader.Read() && reader.TrySkip() && !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 }

@@ -5,16 +5,30 @@ namespace PushEx.PubSub;
 /// <summary>
 /// Carries pushes and disconnects to every node: in-memory for one node (the default), Redis for a cluster.
 /// An adapter delivers to this node's own subscribers itself (through <c>LocalBroadcaster</c>), without a
-/// round trip through the backplane.
+/// round trip through the backplane, and never twice.
 /// </summary>
 internal interface IPubSubAdapter
 {
+    /// <summary>False while the backplane is unreachable: readiness fails and new pushes are refused.</summary>
+    bool IsAvailable { get; }
+
     /// <summary>
     /// Delivers the push to the subscribers of its channel on every node. Returns false when no node listens
     /// to the channel, so the pipeline can record "no listeners" as the original does.
     /// </summary>
+    /// <exception cref="BackplaneUnavailableException">The backplane stayed unreachable past the push's retry deadline.</exception>
     ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken);
 
     /// <summary>Closes the sockets with this socket id on every node; returns how many this node closed.</summary>
     ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A local subscription of <paramref name="topic"/> begins. Completes once this node receives the topic's pushes
+    /// from every node, so a join reply sent afterwards is never followed by a missed push (or at once while the
+    /// backplane is down; the subscription is then made when it comes back).
+    /// </summary>
+    ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken);
+
+    /// <summary>A local subscription of <paramref name="topic"/> ended (one call per <see cref="SubscribeAsync"/>).</summary>
+    void Unsubscribe(string topic);
 }

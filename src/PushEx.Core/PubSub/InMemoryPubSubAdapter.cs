@@ -6,9 +6,17 @@ namespace PushEx.PubSub;
 /// <summary>One node: publishing is broadcasting to the local subscribers, nothing crosses a network.</summary>
 internal sealed class InMemoryPubSubAdapter(LocalBroadcaster broadcaster, SocketRegistry sockets) : IPubSubAdapter
 {
+    public bool IsAvailable => true;
+
     public ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken) =>
         ValueTask.FromResult(broadcaster.Broadcast(push) > 0);
 
     public ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken) =>
         ValueTask.FromResult(sockets.CloseBySocketId(socketId));
+
+    public ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public void Unsubscribe(string topic)
+    {
+    }
 }

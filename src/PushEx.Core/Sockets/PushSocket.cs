@@ -121,7 +121,7 @@ internal sealed partial class PushSocket
         // The frame handler has returned for good, so reading the table here races with nothing.
         foreach (var subscription in _channels.Values)
         {
-            _services.Topics.Remove(subscription);
+            Unregister(subscription);
         }
 
         _channels.Clear();
@@ -141,7 +141,7 @@ internal sealed partial class PushSocket
         _channels.Remove(topic, out var replaced);
         if (replaced is not null)
         {
-            _services.Topics.Remove(replaced);
+            Unregister(replaced);
         }
 
         try
@@ -160,6 +160,8 @@ internal sealed partial class PushSocket
                 return;
             }
 
+            // A cluster node must be listening to the topic before the reply promises the client its pushes.
+            await _services.Backplane.SubscribeAsync(topic, cancellationToken).ConfigureAwait(false);
             var prefix = _serializer.EncodeJoinRefPrefix(message.JoinRef);
             var subscription = new Subscription(this, topic, message.JoinRef, prefix, _services.TimeProvider.GetUtcNow());
             _channels[topic] = subscription;
@@ -216,7 +218,7 @@ internal sealed partial class PushSocket
         }
 
         _channels.Remove(topic);
-        _services.Topics.Remove(subscription);
+        Unregister(subscription);
         Reply(message, subscription.JoinRef, "ok", EmptyObject);
         SendMessage(subscription.JoinRef, subscription.JoinRef, topic, "phx_close", EmptyObject);
     }
@@ -239,6 +241,12 @@ internal sealed partial class PushSocket
         // keeps the subscription, so a misbehaving client does not lose its pushes.
         Log.UnsupportedEvent(_services.SocketLogger, message.Event);
         Reply(message, subscription.JoinRef, "error", UnsupportedEvent);
+    }
+
+    private void Unregister(Subscription subscription)
+    {
+        _services.Topics.Remove(subscription);
+        _services.Backplane.Unsubscribe(subscription.Topic);
     }
 
     // A non-null join ref that is not the channel's belongs to an earlier join of the topic (§3.3).

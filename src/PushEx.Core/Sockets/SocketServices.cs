@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PushEx.PubSub;
 using PushEx.Topics;
 
 namespace PushEx.Sockets;
@@ -9,6 +10,7 @@ internal sealed class SocketServices(
     ISocketHandler handler,
     TopicRegistry topics,
     SocketRegistry sockets,
+    IPubSubAdapter backplane,
     IOptions<PushExOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
@@ -18,6 +20,9 @@ internal sealed class SocketServices(
     public TopicRegistry Topics { get; } = topics;
 
     public SocketRegistry Sockets { get; } = sockets;
+
+    /// <summary>Told when a topic's local subscriptions begin and end, so a cluster node listens to exactly its topics.</summary>
+    public IPubSubAdapter Backplane { get; } = backplane;
 
     public PushExOptions Options { get; } = options.Value;
 

@@ -227,6 +227,7 @@ public sealed class PushApiEndpointTests
         var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var published = new List<string>();
         var adapter = Substitute.For<IPubSubAdapter>();
+        adapter.IsAvailable.Returns(true);
         adapter.PublishAsync(Arg.Any<Push>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             lock (published)

@@ -8,6 +8,8 @@ internal sealed class GatedPubSubAdapter(IPubSubAdapter inner) : IPubSubAdapter
 {
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public bool IsAvailable => inner.IsAvailable;
+
     public void Open() => _gate.TrySetResult();
 
     public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
@@ -17,4 +19,8 @@ internal sealed class GatedPubSubAdapter(IPubSubAdapter inner) : IPubSubAdapter
     }
 
     public ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken) => inner.DisconnectAsync(socketId, cancellationToken);
+
+    public ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken) => inner.SubscribeAsync(topic, cancellationToken);
+
+    public void Unsubscribe(string topic) => inner.Unsubscribe(topic);
 }

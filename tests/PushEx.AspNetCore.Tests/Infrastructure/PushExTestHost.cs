@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -18,6 +19,8 @@ public sealed class PushExTestHost : IAsyncDisposable
         _app = app;
         BaseAddress = baseAddress;
     }
+
+    public const string ReadinessPath = "/health/ready";
 
     /// <summary>The server's address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public Uri BaseAddress { get; }
@@ -58,11 +61,20 @@ public sealed class PushExTestHost : IAsyncDisposable
 
         var app = builder.Build();
         configureApp?.Invoke(app);
+        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPushEx();
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PushExTestHost(app, new Uri(address));
+    }
+
+    /// <summary>The status code of the readiness endpoint (200 ready, 503 not).</summary>
+    public async Task<int> ReadinessAsync()
+    {
+        using var http = CreateHttpClient();
+        using var response = await http.GetAsync(new Uri(ReadinessPath, UriKind.Relative));
+        return (int)response.StatusCode;
     }
 
     /// <summary>An HTTP client for the host's address.</summary>

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PushEx.AspNetCore.Shutdown;
@@ -57,8 +55,7 @@ public sealed class ShutdownDrainTests
         GatedPubSubAdapter? gate = null;
         await using var host = await PushExTestHost.StartAsync(
             configureServices: services => services.AddSingleton<IPubSubAdapter>(provider =>
-                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))),
-            configureApp: app => app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }));
+                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
         using var http = host.CreateHttpClient();
         using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken))
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 using PushEx.Protocol;
+using PushEx.PubSub;
 using PushEx.Sockets;
 using PushEx.Topics;
 
@@ -20,10 +21,13 @@ internal sealed class SocketHarness
         configure?.Invoke(options);
         Options = options;
         Handler.JoinAsync(Arg.Any<JoinContext>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(JoinResult.Ok()));
-        Services = new SocketServices(Handler, Topics, Sockets, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance);
+        Services = new SocketServices(Handler, Topics, Sockets, Backplane, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance);
     }
 
     public ISocketHandler Handler { get; } = Substitute.For<ISocketHandler>();
+
+    /// <summary>The backplane the sockets report their subscriptions to (a substitute: every call completes at once).</summary>
+    public IPubSubAdapter Backplane { get; } = Substitute.For<IPubSubAdapter>();
 
     public TopicRegistry Topics { get; } = new();
 

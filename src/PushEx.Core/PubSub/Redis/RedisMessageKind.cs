@@ -1,0 +1,7 @@
+namespace PushEx.PubSub.Redis;
+
+internal enum RedisMessageKind : byte
+{
+    Push = 1,
+    Disconnect = 2,
+}

@@ -1,0 +1,37 @@
+using StackExchange.Redis;
+
+namespace PushEx.PubSub.Redis;
+
+/// <summary>
+/// Settings of the Redis backplane (<c>AddPushEx().AddRedis(…)</c>). Give one of <see cref="Configuration"/> or
+/// <see cref="ConnectionFactory"/>; a configuration string passed to <c>AddRedis</c> fills <see cref="Configuration"/>.
+/// </summary>
+public sealed class RedisOptions
+{
+    /// <summary>
+    /// The StackExchange.Redis configuration. PushEx sets <c>AbortOnConnectFail = false</c> on it, so the app starts
+    /// while Redis is down (readiness then reports the backplane as unavailable).
+    /// </summary>
+    public ConfigurationOptions? Configuration { get; set; }
+
+    /// <summary>
+    /// Supplies an existing multiplexer instead (apps often have one already). PushEx does not dispose a
+    /// multiplexer it did not create.
+    /// </summary>
+    public Func<CancellationToken, Task<IConnectionMultiplexer>>? ConnectionFactory { get; set; }
+
+    /// <summary>Prefix of every Redis channel PushEx uses, so several apps can share one Redis. Default <c>pushex:</c>.</summary>
+    public string ChannelPrefix { get; set; } = "pushex:";
+
+    /// <summary>
+    /// How long after its acceptance a push is retried while Redis is unreachable, before it is counted and logged as
+    /// failed. Default 10 seconds.
+    /// </summary>
+    public TimeSpan PublishRetryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a node stays subscribed to a topic after its last local subscriber left, so a page reload does not
+    /// unsubscribe and subscribe again. Default 2 seconds.
+    /// </summary>
+    public TimeSpan UnsubscribeDelay { get; set; } = TimeSpan.FromSeconds(2);
+}

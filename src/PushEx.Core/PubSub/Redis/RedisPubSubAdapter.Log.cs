@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace PushEx.PubSub.Redis;
+
+internal sealed partial class RedisPubSubAdapter
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1501, Level = LogLevel.Information, EventName = "BackplaneConnected",
+            Message = "The Redis backplane is connected (node {Node}).")]
+        public static partial void Connected(ILogger logger, Guid node);
+
+        [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, EventName = "BackplaneUnavailable",
+            Message = "The Redis backplane is unreachable at startup; readiness is unhealthy and the push API answers 503 until it connects.")]
+        public static partial void Unavailable(ILogger logger);
+
+        [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, EventName = "BackplaneLost",
+            Message = "The Redis backplane connection was lost ({FailureType}); accepted pushes are retried, new ones refused, until it is back.")]
+        public static partial void Lost(ILogger logger, ConnectionFailureType failureType, Exception? exception);
+
+        [LoggerMessage(EventId = 1504, Level = LogLevel.Information, EventName = "BackplaneRestored",
+            Message = "The Redis backplane is back; subscriptions are being restored. {Failed} pushes could not be published while it was away.")]
+        public static partial void Restored(ILogger logger, int failed);
+
+        [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, EventName = "ForeignMessage",
+            Message = "A message on Redis channel {Channel} is not a PushEx message; it was ignored.")]
+        public static partial void ForeignMessage(ILogger logger, string channel);
+
+        [LoggerMessage(EventId = 1506, Level = LogLevel.Error, EventName = "BackplaneHandlerFailed",
+            Message = "Handling a message from Redis channel {Channel} failed; the subscription goes on.")]
+        public static partial void HandlerFailed(ILogger logger, string channel, Exception exception);
+
+        [LoggerMessage(EventId = 1507, Level = LogLevel.Debug, EventName = "SubscribeFailed",
+            Message = "Subscribing on Redis failed; it is retried when the backplane is back.")]
+        public static partial void SubscribeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
+            Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]
+        public static partial void UnsubscribeFailed(ILogger logger, Exception exception);
+    }
+}

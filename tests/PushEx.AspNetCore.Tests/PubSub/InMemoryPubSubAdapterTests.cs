@@ -1,0 +1,8 @@
+using PushEx.AspNetCore.Tests.Infrastructure;
+
+namespace PushEx.AspNetCore.Tests.PubSub;
+
+public sealed class InMemoryPubSubAdapterTests : PubSubAdapterSpecification
+{
+    protected override Task<PushExTestHost> StartHostAsync() => PushExTestHost.StartAsync();
+}

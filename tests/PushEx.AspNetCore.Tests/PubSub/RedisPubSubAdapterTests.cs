@@ -1,0 +1,25 @@
+using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.PubSub;
+using PushEx.PubSub.Redis;
+
+namespace PushEx.AspNetCore.Tests.PubSub;
+
+/// <summary>The adapter specification against a real redis-server, one node.</summary>
+public sealed class RedisPubSubAdapterTests : PubSubAdapterSpecification, IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+
+    public async ValueTask InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task AddRedis_ReplacesTheInMemoryAdapter()
+    {
+        await using var host = await StartHostAsync();
+
+        Assert.IsType<RedisPubSubAdapter>(host.GetRequiredService<IPubSubAdapter>());
+    }
+
+    protected override Task<PushExTestHost> StartHostAsync() => RedisHosts.StartAsync(_redis.Configuration);
+}

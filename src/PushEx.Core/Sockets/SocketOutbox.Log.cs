@@ -13,5 +13,9 @@ internal sealed partial class SocketOutbox
         [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, EventName = "WriteFailed",
             Message = "Writing to a socket failed; the connection is aborted.")]
         public static partial void WriteFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, EventName = "SlowConsumerDropped",
+            Message = "A socket whose send queue overflowed could not even take its close frame within {Grace}; its connection is dropped.")]
+        public static partial void SlowConsumerDropped(ILogger logger, TimeSpan grace);
     }
 }

@@ -7,12 +7,17 @@ namespace PushEx.Sockets;
 /// A socket's bounded send queue with a single writer. Anyone may enqueue (the socket's own replies, fan-out
 /// workers); one write loop drains the queue in order. The loop runs only while there is something to write, so
 /// an idle socket holds no running task. When more than the limit waits, the client is too slow: the queue is
-/// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it.
+/// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it. A client
+/// that reads nothing at all keeps even the close frame from going out; its connection is dropped after a grace period.
 /// </summary>
 internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 {
+    /// <summary>How long a socket whose queue overflowed may take to write the close frame before it is dropped.</summary>
+    internal static readonly TimeSpan OverflowGrace = TimeSpan.FromSeconds(5);
+
     private readonly ISocketTransport _transport;
     private readonly int _maxQueuedBytes;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Queue<OutboundFrame> _frames = new();
@@ -21,11 +26,13 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private PendingClose? _close;
     private bool _closeSent;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ITimer? _overflowTimer;
 
-    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, ILogger logger)
+    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, ILogger logger)
     {
         _transport = transport;
         _maxQueuedBytes = maxQueuedBytes;
+        _timeProvider = timeProvider;
         _logger = logger;
     }
 
@@ -60,6 +67,12 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 _frames.Clear();
                 _queuedBytes = 0;
                 _close = new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow");
+                if (_writing)
+                {
+                    // The writer is still stuck in a write to this client; if it stays stuck, drop the connection.
+                    _overflowTimer = _timeProvider.CreateTimer(static state => ((SocketOutbox)state!).AbortIfStillWriting(), this, OverflowGrace, Timeout.InfiniteTimeSpan);
+                }
+
                 StartWriterIfIdle();
                 return false;
             }
@@ -87,6 +100,15 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     }
 
     void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync();
+
+    private void AbortIfStillWriting()
+    {
+        if (!_completed.Task.IsCompleted)
+        {
+            Log.SlowConsumerDropped(_logger, OverflowGrace);
+            _transport.Abort();
+        }
+    }
 
     private void StartWriterIfIdle()
     {
@@ -126,6 +148,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 if (close is not null)
                 {
                     await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
+                    _overflowTimer?.Dispose();
                     _completed.TrySetResult();
                 }
                 else if (frame.Prefix.IsEmpty)
@@ -151,6 +174,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 }
 
                 _transport.Abort();
+                _overflowTimer?.Dispose();
                 _completed.TrySetResult();
                 return;
             }

@@ -178,6 +178,41 @@ public sealed class PushSocketEndpointTests
     }
 
     [Fact]
+    public async Task SlowConsumer_IsDisconnected_WhileAFastOneReceivesEverythingInOrder()
+    {
+        const int Pushes = 3000;
+        await using var host = await PushExTestHost.StartAsync(options =>
+        {
+            options.MaxFrameBytes = 16 * 1024;
+            options.SocketSendQueueLimit = 64 * 1024;
+        });
+        var statistics = host.GetRequiredService<ConnectionStatistics>();
+        await using var fast = await TestWebSocket.ConnectAsync(host.SocketUri());
+        await fast.SendTextAsync("""["3","3","t","phx_join",{}]""");
+        await fast.ReceiveTextAsync();
+
+        // A client that joins and then never reads again.
+        using var slow = new ClientWebSocket();
+        await slow.ConnectAsync(host.SocketUri(), TestContext.Current.CancellationToken);
+        await slow.SendAsync("""["3","3","t","phx_join",{}]"""u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(() => statistics.ChannelCount == 2, "both clients joined");
+
+        var publisher = host.GetRequiredService<PushEx.Pipeline.IPushPublisher>();
+        var data = System.Text.Encoding.UTF8.GetBytes($"\"{new string('x', 8 * 1024)}\"");
+        // Paced by the fast client, which reads every push; the slow one falls ever further behind.
+        for (var i = 0; i < Pushes; i++)
+        {
+            Assert.Equal(PushEx.Pipeline.PublishResult.Accepted, publisher.TryPublish("t", i.ToString(System.Globalization.CultureInfo.InvariantCulture), data));
+            Assert.EndsWith($$"""
+                ","event":"{{i}}"}]
+                """, await fast.ReceiveTextAsync(), StringComparison.Ordinal);
+        }
+
+        await Eventually.TrueAsync(() => statistics.SocketCount == 1, "the slow client was disconnected", TimeSpan.FromSeconds(20));
+        Assert.Equal(1, statistics.ChannelCount);
+    }
+
+    [Fact]
     public async Task MalformedFrame_ClosesWith1002WithoutReply()
     {
         await using var host = await PushExTestHost.StartAsync();

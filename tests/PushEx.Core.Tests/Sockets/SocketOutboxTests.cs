@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using PushEx.Sockets;
 using PushEx.Tests.Infrastructure;
 
@@ -8,6 +9,7 @@ namespace PushEx.Tests.Sockets;
 public sealed class SocketOutboxTests
 {
     private readonly FakeSocketTransport _transport = new();
+    private readonly FakeTimeProvider _time = new();
 
     [Fact]
     public async Task TryEnqueue_ManyFrames_WrittenInOrder()
@@ -78,6 +80,23 @@ public sealed class SocketOutboxTests
         Assert.Equal(1, close.FramesBefore);
         await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
         Assert.Equal(["AAAA"], _transport.Frames.Select(frame => frame.Text));
+    }
+
+    [Fact]
+    public async Task TryEnqueue_OverflowWhileTheWriteNeverEnds_DropsTheConnectionAfterTheGrace()
+    {
+        var outbox = CreateOutbox(maxQueuedBytes: 10);
+        var (entered, _) = HoldFirstSend();
+        Assert.True(outbox.TryEnqueue(Text("AAAA")));
+        await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.False(outbox.TryEnqueue(Text("BBBBBBBBBBBB")));
+
+        // A client that reads nothing keeps even the close frame from going out.
+        _time.Advance(SocketOutbox.OverflowGrace - TimeSpan.FromMilliseconds(1));
+        Assert.False(_transport.Aborted.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -253,7 +272,7 @@ public sealed class SocketOutboxTests
         }
     }
 
-    private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024) => new(_transport, maxQueuedBytes, NullLogger.Instance);
+    private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024) => new(_transport, maxQueuedBytes, _time, NullLogger.Instance);
 
     // Holds the first write inside SendAsync until released, so a test can fill the queue behind it.
     private (Task Entered, TaskCompletionSource Release) HoldFirstSend()

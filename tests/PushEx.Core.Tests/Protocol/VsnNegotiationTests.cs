@@ -22,6 +22,8 @@ public sealed class VsnNegotiationTests
     [Theory]
     [InlineData("2.0.0")]
     [InlineData("2.0.7")]
+    [InlineData("2.0.1-rc")]
+    [InlineData("2.0.0+build.5")]
     public void Negotiate_Vsn2Dot0Dot_SpeaksV2(string vsn)
     {
         Assert.Same(V2JsonSerializer.Instance, VsnNegotiation.Negotiate(vsn));
@@ -45,6 +47,8 @@ public sealed class VsnNegotiationTests
     [InlineData("v2.0.0")]
     [InlineData("2.0.x")]
     [InlineData("99999999999.0.0")]
+    [InlineData("2.0.0-rc.1")]
+    [InlineData("1.0.0-beta")]
     public void Negotiate_UnsupportedOrInvalidVsn_ReturnsNull(string vsn)
     {
         // PROTOCOL.md §1.3, §12 #4 and #5: no serializer matches, so the upgrade is refused (403).

@@ -25,6 +25,14 @@ public sealed class JoinResultTests
     }
 
     [Fact]
+    public void Ok_ReplyWithPascalCaseNamesAndText_CamelCaseAndUnescaped()
+    {
+        var result = JoinResult.Ok(new Greeting("grüß <dich>", 2));
+
+        Assert.Equal("""{"text":"grüß <dich>","count":2}""", Text(result));
+    }
+
+    [Fact]
     public void Ok_NullReply_Throws()
     {
         Assert.Throws<ArgumentNullException>(() => JoinResult.Ok(null!));
@@ -55,6 +63,8 @@ public sealed class JoinResultTests
         Assert.False(result.IsOk);
         Assert.Equal("""{"reason":"expired","retry":false}""", Text(result));
     }
+
+    private sealed record Greeting(string Text, int Count);
 
     private static string Text(JoinResult result) => Encoding.UTF8.GetString(result.Response.Span);
 }

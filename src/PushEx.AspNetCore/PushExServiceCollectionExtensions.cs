@@ -37,6 +37,7 @@ public static class PushExServiceCollectionExtensions
         services.TryAddSingleton(provider => new ConnectionStatistics(
             provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<TopicRegistry>()));
         services.TryAddSingleton<IdleTimeoutSweeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<IdleTimeoutSweeper>());
         services.TryAddSingleton<SocketServices>();
         services.TryAddSingleton<PushSocketEndpoint>();
 

@@ -20,11 +20,9 @@ internal sealed partial class PushSocketEndpoint
     private readonly OriginPolicy _origins;
     private readonly ILogger _logger;
 
-    public PushSocketEndpoint(SocketServices services, DrainState drain, IdleTimeoutSweeper idleTimeouts, IOptions<PushExOptions> options, ILogger<PushSocketEndpoint> logger)
+    public PushSocketEndpoint(SocketServices services, DrainState drain, IOptions<PushExOptions> options, ILogger<PushSocketEndpoint> logger)
     {
         _drain = drain;
-        // Resolved here so the shared idle sweep runs as soon as the endpoint exists.
-        _ = idleTimeouts;
         _services = services;
         _origins = new OriginPolicy(options.Value.AllowedOrigins);
         _logger = logger;

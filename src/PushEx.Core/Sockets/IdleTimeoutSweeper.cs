@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PushEx.Topics;
@@ -8,7 +9,7 @@ namespace PushEx.Sockets;
 /// Closes sockets that have sent nothing for <see cref="PushExOptions.IdleTimeout"/>. One shared timer walks
 /// every socket a few times per timeout, instead of each socket owning a timer: an idle socket costs nothing.
 /// </summary>
-internal sealed partial class IdleTimeoutSweeper : IDisposable
+internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
 {
     private static readonly TimeSpan MaxSweepInterval = TimeSpan.FromSeconds(1);
 
@@ -16,7 +17,7 @@ internal sealed partial class IdleTimeoutSweeper : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _idleTimeout;
     private readonly ILogger _logger;
-    private readonly ITimer _timer;
+    private ITimer? _timer;
 
     public IdleTimeoutSweeper(SocketRegistry sockets, IOptions<PushExOptions> options, TimeProvider timeProvider, ILogger<IdleTimeoutSweeper> logger)
     {
@@ -24,10 +25,20 @@ internal sealed partial class IdleTimeoutSweeper : IDisposable
         _timeProvider = timeProvider;
         _idleTimeout = options.Value.IdleTimeout;
         _logger = logger;
+    }
 
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
         // A quarter of the timeout keeps a socket's actual lifetime within 125% of it; at most a second apart.
         var interval = TimeSpan.FromTicks(Math.Clamp(_idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond, MaxSweepInterval.Ticks));
-        _timer = timeProvider.CreateTimer(static state => ((IdleTimeoutSweeper)state!).Sweep(), this, interval, interval);
+        _timer = _timeProvider.CreateTimer(static state => ((IdleTimeoutSweeper)state!).Sweep(), this, interval, interval);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
     }
 
     /// <summary>Closes every socket idle for at least the timeout; returns how many.</summary>
@@ -51,7 +62,7 @@ internal sealed partial class IdleTimeoutSweeper : IDisposable
         return closed;
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose() => _timer?.Dispose();
 
     private static partial class Log
     {

@@ -152,10 +152,10 @@ public sealed class IdleTimeoutSweeperTests
             Microsoft.Extensions.Options.Options.Create(node.Options),
             node.Time,
             NullLogger<IdleTimeoutSweeper>.Instance);
-        if (!startTimer)
+        // Tests that call Sweep themselves leave the timer off, so advancing the clock does not sweep first.
+        if (startTimer)
         {
-            // Tests that call Sweep themselves stop the timer, so advancing the clock does not sweep first.
-            sweeper.Dispose();
+            sweeper.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
 
         return sweeper;

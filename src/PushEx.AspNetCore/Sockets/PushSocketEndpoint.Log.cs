@@ -19,6 +19,10 @@ internal sealed partial class PushSocketEndpoint
             Message = "A socket upgrade was refused with 403 by the socket handler.")]
         public static partial void ConnectRefused(ILogger logger);
 
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, EventName = "AuthTokenMalformed",
+            Message = "A socket upgrade was refused with 403: its phoenix auth token subprotocol is not base64.")]
+        public static partial void AuthTokenMalformed(ILogger logger);
+
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, EventName = "ConnectCrashed",
             Message = "The socket handler threw while connecting a socket; the upgrade was refused with 403.")]
         public static partial void ConnectCrashed(ILogger logger, Exception exception);

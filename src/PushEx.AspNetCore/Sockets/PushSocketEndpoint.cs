@@ -60,7 +60,14 @@ internal sealed partial class PushSocketEndpoint
             return;
         }
 
-        var connection = await ConnectAsync(context, parameters).ConfigureAwait(false);
+        if (!PhoenixSubprotocol.TryRead(request, out var phoenixOffered, out var authToken))
+        {
+            Log.AuthTokenMalformed(_logger);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        var connection = await ConnectAsync(context, parameters, authToken).ConfigureAwait(false);
         if (connection is null)
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -81,6 +88,7 @@ internal sealed partial class PushSocketEndpoint
         {
             KeepAliveInterval = TimeSpan.Zero,
             DangerousEnableCompression = false,
+            SubProtocol = phoenixOffered ? PhoenixSubprotocol.Name : null,
         }).ConfigureAwait(false);
 
         var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, _services.TimeProvider, _logger, context.Abort);
@@ -105,9 +113,9 @@ internal sealed partial class PushSocketEndpoint
         return vsn.ValueKind == JsonValueKind.String ? VsnNegotiation.Negotiate(vsn.GetString()) : null;
     }
 
-    private async Task<AcceptedConnection?> ConnectAsync(HttpContext context, JsonElement parameters)
+    private async Task<AcceptedConnection?> ConnectAsync(HttpContext context, JsonElement parameters, string? authToken)
     {
-        var connect = new SocketConnectContext(parameters, context.Connection.RemoteIpAddress, context.Request.Headers, context.User);
+        var connect = new SocketConnectContext(parameters, context.Connection.RemoteIpAddress, context.Request.Headers, context.User, authToken);
         try
         {
             var result = await _services.Handler.ConnectAsync(connect, context.RequestAborted).ConfigureAwait(false);

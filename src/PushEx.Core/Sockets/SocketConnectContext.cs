@@ -9,12 +9,13 @@ namespace PushEx.Sockets;
 public sealed class SocketConnectContext
 {
     /// <summary>Creates a context; the transport does this for every upgrade request.</summary>
-    public SocketConnectContext(JsonElement parameters, IPAddress? remoteIpAddress, IDictionary<string, StringValues> headers, ClaimsPrincipal? user)
+    public SocketConnectContext(JsonElement parameters, IPAddress? remoteIpAddress, IDictionary<string, StringValues> headers, ClaimsPrincipal? user, string? authToken = null)
     {
         Params = parameters;
         RemoteIpAddress = remoteIpAddress;
         Headers = headers;
         User = user;
+        AuthToken = authToken;
     }
 
     /// <summary>
@@ -31,6 +32,12 @@ public sealed class SocketConnectContext
 
     /// <summary>The user when ASP.NET Core authentication ran for the request; otherwise null or an anonymous principal.</summary>
     public ClaimsPrincipal? User { get; }
+
+    /// <summary>
+    /// The token phoenix.js sends with its <c>authToken</c> option (in the <c>Sec-WebSocket-Protocol</c> header rather
+    /// than the URL, so it stays out of access logs), or null.
+    /// </summary>
+    public string? AuthToken { get; }
 
     /// <summary>Values kept with the socket for its whole life and handed to every later callback.</summary>
     public IDictionary<string, object?> Assigns { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);

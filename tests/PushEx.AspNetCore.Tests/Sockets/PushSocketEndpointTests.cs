@@ -124,6 +124,35 @@ public sealed class PushSocketEndpointTests
     }
 
     [Fact]
+    public async Task AuthTokenSubprotocol_IsAnsweredPhoenix_AndTheTokenReachesConnect()
+    {
+        string? seenToken = null;
+        var handler = Substitute.For<ISocketHandler>();
+        handler.ConnectAsync(Arg.Any<SocketConnectContext>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            seenToken = call.Arg<SocketConnectContext>().AuthToken;
+            return ValueTask.FromResult(ConnectResult.Ok());
+        });
+        handler.GetPresenceIdentifier(Arg.Any<IReadOnlyDictionary<string, object?>>()).Returns("someone");
+        await using var host = await PushExTestHost.StartAsync(handler: handler);
+
+        // phoenix.js's authToken option: btoa("abc123") without padding.
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri(), options =>
+        {
+            options.AddSubProtocol("phoenix");
+            options.AddSubProtocol("base64url.bearer.phx.YWJjMTIz");
+        });
+
+        Assert.Equal("phoenix", client.Socket.SubProtocol);
+        Assert.Equal("abc123", seenToken);
+        Assert.Equal(403, await TestWebSocket.GetUpgradeStatusAsync(host.SocketUri(), options =>
+        {
+            options.AddSubProtocol("phoenix");
+            options.AddSubProtocol("base64url.bearer.phx.!!!");
+        }));
+    }
+
+    [Fact]
     public async Task IdleTimeout_NoClientTraffic_ClosesWithGoingAway()
     {
         await using var host = await PushExTestHost.StartAsync(options => options.IdleTimeout = TimeSpan.FromMilliseconds(300));

@@ -133,7 +133,17 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
             subscription.PendingUnsubscribe = null;
         }
 
-        await subscription.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await subscription.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The join was abandoned (its connection went away): it holds no reference.
+            Unsubscribe(topic);
+            throw;
+        }
+
         try
         {
             if (subscription.Queue is null && _available)

@@ -20,8 +20,12 @@ internal sealed partial class RedisPubSubAdapter
         public static partial void Lost(ILogger logger, ConnectionFailureType failureType, Exception? exception);
 
         [LoggerMessage(EventId = 1504, Level = LogLevel.Information, EventName = "BackplaneRestored",
-            Message = "The Redis backplane is back; subscriptions are being restored. {Failed} pushes could not be published while it was away.")]
-        public static partial void Restored(ILogger logger, int failed);
+            Message = "The Redis backplane is back; subscriptions are being restored.")]
+        public static partial void Restored(ILogger logger);
+
+        [LoggerMessage(EventId = 1509, Level = LogLevel.Warning, EventName = "BackplaneRestoredAfterLosses",
+            Message = "The Redis backplane is back; subscriptions are being restored. {Failed} accepted pushes could not be published to other nodes while it was away (metric pushex.pushes.failed).")]
+        public static partial void RestoredAfterLosses(ILogger logger, int failed);
 
         [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, EventName = "ForeignMessage",
             Message = "A message on Redis channel {Channel} is not a PushEx message; it was ignored.")]

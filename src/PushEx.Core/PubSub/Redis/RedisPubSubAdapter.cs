@@ -342,7 +342,14 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
         _available = true;
         var failed = Interlocked.Exchange(ref _failedWhileUnavailable, 0);
-        Log.Restored(_logger, failed);
+        if (failed > 0)
+        {
+            Log.RestoredAfterLosses(_logger, failed);
+        }
+        else
+        {
+            Log.Restored(_logger);
+        }
         _ = RestoreSubscriptionsAsync();
     }
 

@@ -8,11 +8,23 @@ namespace PushEx.AspNetCore.Tests.Infrastructure;
 /// </summary>
 public static class NodeScript
 {
+    private static readonly string[] RequiredPackages = ["phoenix", "pushex", "ws", "playwright-core"];
+
     /// <summary>
     /// Runs <c>node tests/js/{script} {arguments}</c>, fails the test unless it exits with 0 in time, and returns
     /// the JSON object on the last line of its standard output.
     /// </summary>
     public static async Task<JsonElement> RunAsync(string script, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        await using var run = Start(script, arguments);
+        return await run.ResultAsync(timeout);
+    }
+
+    /// <summary>
+    /// Starts <c>node tests/js/{script} {arguments}</c>, for a test that acts while the script runs: it waits for
+    /// the script's progress lines (<see cref="NodeRun.WaitForProgressAsync"/>), then for its result.
+    /// </summary>
+    public static NodeRun Start(string script, IEnumerable<string> arguments)
     {
         var node = ChildProcess.FindOnPath("node");
         Assert.True(node is not null,
@@ -20,17 +32,10 @@ public static class NodeScript
             "install Node 20 and run `dotnet test` again (.ci/run expects it on the machine).");
 
         var modules = Path.Combine(RepositoryLayout.JsTests, "node_modules");
-        Assert.True(Directory.Exists(Path.Combine(modules, "phoenix")) && Directory.Exists(Path.Combine(modules, "ws")),
+        Assert.True(RequiredPackages.All(package => Directory.Exists(Path.Combine(modules, package))),
             $"{modules} is missing or incomplete. The test build runs `npm ci` in tests/js when node_modules is missing or older " +
             "than package-lock.json (see the build output for why it did not); or run `npm ci` in tests/js by hand.");
 
-        await using var child = ChildProcess.Start(node, [script, .. arguments], RepositoryLayout.JsTests);
-        var exitCode = await child.WaitForExitAsync(timeout);
-        Assert.True(exitCode == 0, $"`{child.CommandLine}` exited with {exitCode}. Output:\n{child.OutputTail}");
-
-        var lastLine = child.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        Assert.True(lastLine is not null, $"`{child.CommandLine}` printed nothing. Output:\n{child.OutputTail}");
-        using var document = JsonDocument.Parse(lastLine);
-        return document.RootElement.Clone();
+        return new NodeRun(ChildProcess.Start(node, [script, .. arguments], RepositoryLayout.JsTests));
     }
 }

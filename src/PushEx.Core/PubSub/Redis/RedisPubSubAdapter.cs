@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PushEx.Pipeline;
 using PushEx.Topics;
 using StackExchange.Redis;
 
@@ -99,134 +98,6 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         }
     }
 
-    public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
-    {
-        var local = _broadcaster.Broadcast(push);
-        var message = RedisMessage.EncodePush(_node, push.Event, push.Data.Span, push.UnixMsAcceptedAt);
-        var receivers = await PublishWithRetryAsync(_channels.Topic(push.Channel), message, push.UnixMsAcceptedAt, cancellationToken).ConfigureAwait(false);
-
-        // Redis counts this node among the receivers while it is subscribed to the topic itself.
-        return local > 0 || receivers > (IsSubscribedHere(push.Channel) ? 1 : 0);
-    }
-
-    public async ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken)
-    {
-        var closed = _sockets.CloseBySocketId(socketId);
-        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        await PublishWithRetryAsync(_channels.Control, RedisMessage.EncodeDisconnect(_node, socketId), now, cancellationToken).ConfigureAwait(false);
-        return closed;
-    }
-
-    public async ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken)
-    {
-        TopicSubscription subscription;
-        lock (_lock)
-        {
-            if (!_topics.TryGetValue(topic, out subscription!))
-            {
-                subscription = new TopicSubscription();
-                _topics.Add(topic, subscription);
-            }
-
-            subscription.References++;
-            subscription.PendingUnsubscribe?.Dispose();
-            subscription.PendingUnsubscribe = null;
-        }
-
-        try
-        {
-            await subscription.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The join was abandoned (its connection went away): it holds no reference.
-            Unsubscribe(topic);
-            throw;
-        }
-
-        try
-        {
-            if (subscription.Queue is null && _available)
-            {
-                await TrySubscribeTopicAsync(topic, subscription).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            subscription.Gate.Release();
-        }
-    }
-
-    public void Unsubscribe(string topic)
-    {
-        lock (_lock)
-        {
-            if (!_topics.TryGetValue(topic, out var subscription) || --subscription.References > 0)
-            {
-                return;
-            }
-
-            // Debounced: a client that leaves and comes back (a page reload) keeps the node subscribed.
-            subscription.PendingUnsubscribe = _timeProvider.CreateTimer(
-                static state =>
-                {
-                    var (adapter, topic, subscription) = ((RedisPubSubAdapter, string, TopicSubscription))state!;
-                    _ = adapter.UnsubscribeWhenUnusedAsync(topic, subscription);
-                },
-                (this, topic, subscription),
-                _options.UnsubscribeDelay,
-                Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private async Task UnsubscribeWhenUnusedAsync(string topic, TopicSubscription subscription)
-    {
-        await subscription.Gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            lock (_lock)
-            {
-                // A join since the timer was set took the subscription back.
-                if (subscription.References > 0)
-                {
-                    return;
-                }
-
-                _topics.Remove(topic);
-            }
-
-            if (subscription.Queue is { } queue)
-            {
-                subscription.Queue = null;
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Unreachable now; the server forgets the subscription with the broken connection anyway.
-            Log.UnsubscribeFailed(_logger, ex);
-        }
-        finally
-        {
-            subscription.Gate.Release();
-        }
-    }
-
-    private async Task TrySubscribeTopicAsync(string topic, TopicSubscription subscription)
-    {
-        try
-        {
-            var queue = await _connection!.GetSubscriber().SubscribeAsync(_channels.Topic(topic)).WaitAsync(SubscribeTimeout).ConfigureAwait(false);
-            queue.OnMessage(message => OnTopicMessage(topic, message));
-            subscription.Queue = queue;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // The backplane went away meanwhile: the subscription is made when it comes back.
-            Log.SubscribeFailed(_logger, ex);
-        }
-    }
-
     private async Task SubscribeControlAsync()
     {
         try
@@ -237,90 +108,6 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.SubscribeFailed(_logger, ex);
-        }
-    }
-
-    private async Task<long> PublishWithRetryAsync(RedisChannel channel, byte[] message, long unixMsAcceptedAt, CancellationToken cancellationToken)
-    {
-        var deadline = unixMsAcceptedAt + (long)_options.PublishRetryTimeout.TotalMilliseconds;
-        while (true)
-        {
-            if (_available)
-            {
-                try
-                {
-                    return await _connection!.GetSubscriber().PublishAsync(channel, message).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    if (_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() >= deadline)
-                    {
-                        Interlocked.Increment(ref _failedWhileUnavailable);
-                        throw new BackplaneUnavailableException("Redis did not take the message before its retry deadline.", ex);
-                    }
-                }
-            }
-            else if (_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() >= deadline)
-            {
-                Interlocked.Increment(ref _failedWhileUnavailable);
-                throw new BackplaneUnavailableException("Redis stayed unreachable past the message's retry deadline.");
-            }
-
-            await Task.Delay(RetryInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void OnTopicMessage(string topic, ChannelMessage message)
-    {
-        try
-        {
-            if (!RedisMessage.TryDecode((ReadOnlyMemory<byte>)message.Message, out var decoded) || decoded.Value.Kind != RedisMessageKind.Push)
-            {
-                Log.ForeignMessage(_logger, message.Channel.ToString());
-                return;
-            }
-
-            if (decoded.Value.Node == _node)
-            {
-                return;
-            }
-
-            var received = decoded.Value;
-            _broadcaster.Broadcast(new Push(topic, received.Event, received.Data, received.UnixMsAcceptedAt));
-        }
-        catch (Exception ex)
-        {
-            // A subscription handler must survive anything; one bad message must not stop the topic.
-            Log.HandlerFailed(_logger, message.Channel.ToString(), ex);
-        }
-    }
-
-    private void OnControlMessage(ChannelMessage message)
-    {
-        try
-        {
-            if (!RedisMessage.TryDecode((ReadOnlyMemory<byte>)message.Message, out var decoded) || decoded.Value.Kind != RedisMessageKind.Disconnect)
-            {
-                Log.ForeignMessage(_logger, message.Channel.ToString());
-                return;
-            }
-
-            if (decoded.Value.Node != _node)
-            {
-                _sockets.CloseBySocketId(decoded.Value.SocketId);
-            }
-        }
-        catch (Exception ex)
-        {
-            Log.HandlerFailed(_logger, message.Channel.ToString(), ex);
-        }
-    }
-
-    private bool IsSubscribedHere(string topic)
-    {
-        lock (_lock)
-        {
-            return _topics.TryGetValue(topic, out var subscription) && subscription.Queue is not null;
         }
     }
 
@@ -379,16 +166,5 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
                 subscription.Gate.Release();
             }
         }
-    }
-
-    private sealed class TopicSubscription
-    {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public int References { get; set; }
-
-        public ChannelMessageQueue? Queue { get; set; }
-
-        public ITimer? PendingUnsubscribe { get; set; }
     }
 }

@@ -1,0 +1,30 @@
+namespace PushEx.LoadTest.Cli;
+
+/// <summary>The help text.</summary>
+internal static class Usage
+{
+    public const string Text = """
+        PushEx load generator: PushEx (Phoenix V2/V1 frames) or the SignalR baseline (JSON hub protocol).
+
+        Commands (every option has a default; --url takes a comma-separated list of nodes):
+          connect   --url http://127.0.0.1:4000 --protocol v2|v1|signalr --clients 10000 --rate 1500 --topics 100
+                    --concurrency 200 --hold 30 [--workers N] [--json file]
+                    N clients arrive at R/s (0 = unpaced), each joins one of T topics, heartbeats, holds.
+          fanout    --url … --protocol … --subscribers 1000 [--per-user --batch 100] --rate 10 --seconds 10
+                    --pad 16 --in-flight 8 [--json file]
+                    K subscribers on one topic (or one topic each); POST /api/push at R/s; latency from the data's timestamp.
+          storm     --url … --protocol … --clients 10000 --topics 100 --hold 5 --storm-concurrency 500 --timeout 60
+                    connect all, then reset every connection at once and reconnect all; time until all joined again.
+          compare   [--kinds pushex,signalr] [--clients 20000 --nodes 2] [--fanout 1000:20,10000:1,10000:10]
+                    [--fanout-seconds 10] [--per-user 10000:20] [--hold 10] [--repeat 3] [--server-core 0]
+                    [--pushex-server dll] [--signalr-server dll] [--json file]
+                    starts each bench server in turn pinned to one core and prints both side by side with ratios.
+          cluster   [--nodes 6 --clients 100000 --topics 100 --hold 60 --rounds 5 --storm] [--server-core 0]
+                    [--redis-server redis-server] [--pushex-server dll] [--json file]
+                    PushEx bench nodes joined by a throw-away Redis; idle memory per connection, then pushes to
+                    every topic through the first node (each crosses the backplane), then optionally a storm.
+
+        Clients live in worker processes of this program (at most 15 000 sockets each), bound to 127.0.0.10 and up.
+        Memory and CPU figures need the bench servers (tests/Baselines), which expose GET /gc and GET /stats.
+        """;
+}

@@ -1,0 +1,28 @@
+namespace PushEx.LoadTest.Scenarios;
+
+/// <summary>The <c>fanout</c> scenario's parameters.</summary>
+internal sealed record FanoutSettings
+{
+    public int Subscribers { get; init; } = 1_000;
+
+    /// <summary>False: every subscriber joins one topic. True: each joins its own (the per-user case).</summary>
+    public bool PerUser { get; init; }
+
+    /// <summary>Publish requests per second.</summary>
+    public double Rate { get; init; } = 10;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>In the per-user case, the channels named by one publish request.</summary>
+    public int Batch { get; init; } = 100;
+
+    /// <summary>Padding added to the data, so the payload size can be varied.</summary>
+    public int PadBytes { get; init; } = 16;
+
+    public int MaxInFlight { get; init; } = 8;
+
+    /// <summary>How long to wait for stragglers once publishing is done.</summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int? Workers { get; init; }
+}

@@ -1,0 +1,60 @@
+using System.Text;
+
+namespace PushEx.LoadTest.Wire;
+
+/// <summary>
+/// PushEx's Phoenix Channels frames (PROTOCOL.md §2.2, §2.3, §3): join <c>["1","1",topic,"phx_join",{}]</c> (V2) or
+/// the V1 object; heartbeat on topic <c>phoenix</c>; pushes arrive as event <c>msg</c> with <c>{"data":…,"event":…}</c>.
+/// </summary>
+internal sealed class PhoenixProtocol(PhoenixProtocol.Version version) : ClientProtocol
+{
+    private static readonly byte[] V2Heartbeat = """[null,"h","phoenix","heartbeat",{}]"""u8.ToArray();
+    private static readonly byte[] V1Heartbeat = """{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"h"}"""u8.ToArray();
+
+    public enum Version
+    {
+        V1,
+        V2,
+    }
+
+    public override string Name => version == Version.V2 ? "pushex-v2" : "pushex-v1";
+
+    public override string Path => version == Version.V2 ? "/push_socket/websocket?vsn=2.0.0" : "/push_socket/websocket";
+
+    public override TimeSpan KeepAliveInterval => TimeSpan.FromSeconds(30);
+
+    public override ReadOnlyMemory<byte> KeepAliveFrame => version == Version.V2 ? V2Heartbeat : V1Heartbeat;
+
+    public override IReadOnlyList<ReadOnlyMemory<byte>> JoinFrames(string topic) =>
+    [
+        Encoding.UTF8.GetBytes(version == Version.V2
+            ? $$"""["1","1","{{topic}}","phx_join",{}]"""
+            : $$"""{"topic":"{{topic}}","event":"phx_join","payload":{},"ref":"1","join_ref":"1"}"""),
+    ];
+
+    public override void Dispatch(ReadOnlySpan<byte> message, IProtocolEvents events)
+    {
+        // Pushes are by far the commonest message, so they are recognised first.
+        if (message.IndexOf("\"msg\""u8) >= 0 && TryReadTimestamp(message, out var sent))
+        {
+            events.OnPush(sent);
+            return;
+        }
+
+        if (message.IndexOf("\"phx_reply\""u8) >= 0)
+        {
+            // Heartbeat replies are on topic "phoenix"; the only other request a client makes is its join.
+            if (message.IndexOf("\"phoenix\""u8) < 0)
+            {
+                events.OnJoinReply(message.IndexOf("\"status\":\"ok\""u8) >= 0);
+            }
+
+            return;
+        }
+
+        if (message.IndexOf("\"phx_close\""u8) >= 0 || message.IndexOf("\"phx_error\""u8) >= 0)
+        {
+            events.OnJoinReply(false);
+        }
+    }
+}

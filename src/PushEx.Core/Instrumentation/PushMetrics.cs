@@ -17,6 +17,7 @@ internal sealed class PushMetrics
     private readonly Counter<long> _unlistened;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _apiRequests;
+    private readonly Counter<long> _slowConsumers;
     private readonly Histogram<double> _deliveryTime;
 
     public PushMetrics(IMeterFactory meterFactory, SocketRegistry sockets, TopicRegistry topics)
@@ -30,6 +31,7 @@ internal sealed class PushMetrics
         _unlistened = Meter.CreateCounter<long>("pushex.pushes.unlistened", "{push}", "Pushes to topics nobody listened to.");
         _failed = Meter.CreateCounter<long>("pushex.pushes.failed", "{push}", "Accepted pushes that could not be broadcast.");
         _apiRequests = Meter.CreateCounter<long>("pushex.api.requests", "{request}", "Push API requests, by response status.");
+        _slowConsumers = Meter.CreateCounter<long>("pushex.sockets.slow_consumers", "{socket}", "Sockets disconnected because their send queue overflowed; what was queued for them is lost.");
         _deliveryTime = Meter.CreateHistogram<double>("pushex.push.delivery_time", "ms", "Time from acceptance to broadcast.");
     }
 
@@ -44,6 +46,8 @@ internal sealed class PushMetrics
     public void Unlistened() => _unlistened.Add(1);
 
     public void Failed() => _failed.Add(1);
+
+    public void SlowConsumer() => _slowConsumers.Add(1);
 
     public void DeliveryTime(double milliseconds) => _deliveryTime.Record(milliseconds);
 

@@ -38,7 +38,7 @@ internal sealed partial class PushSocket
     {
         _services = services;
         _serializer = serializer;
-        _outbox = new SocketOutbox(transport, services.Options.SocketSendQueueLimit, services.TimeProvider, services.SocketLogger);
+        _outbox = new SocketOutbox(transport, services.Options.SocketSendQueueLimit, services.TimeProvider, services.Metrics, services.SocketLogger);
         Assigns = assigns;
         SocketId = socketId;
         PresenceIdentifier = presenceIdentifier;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
+using PushEx.Instrumentation;
 
 namespace PushEx.Sockets;
 
@@ -18,6 +19,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private readonly ISocketTransport _transport;
     private readonly int _maxQueuedBytes;
     private readonly TimeProvider _timeProvider;
+    private readonly PushMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private readonly Queue<OutboundFrame> _frames = new();
@@ -28,8 +30,9 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _overflowTimer;
 
-    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, ILogger logger)
+    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, PushMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _transport = transport;
         _maxQueuedBytes = maxQueuedBytes;
         _timeProvider = timeProvider;
@@ -64,6 +67,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
             if (_queuedBytes + frame.Length > _maxQueuedBytes)
             {
                 Log.SendQueueOverflow(_logger, _queuedBytes + frame.Length, _maxQueuedBytes);
+                _metrics.SlowConsumer();
                 _frames.Clear();
                 _queuedBytes = 0;
                 _close = new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow");

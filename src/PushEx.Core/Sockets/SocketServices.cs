@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PushEx.Instrumentation;
 using PushEx.PubSub;
 using PushEx.Topics;
 
@@ -11,6 +12,7 @@ internal sealed class SocketServices(
     TopicRegistry topics,
     SocketRegistry sockets,
     IPubSubAdapter backplane,
+    PushMetrics metrics,
     IOptions<PushExOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
@@ -23,6 +25,8 @@ internal sealed class SocketServices(
 
     /// <summary>Told when a topic's local subscriptions begin and end, so a cluster node listens to exactly its topics.</summary>
     public IPubSubAdapter Backplane { get; } = backplane;
+
+    public PushMetrics Metrics { get; } = metrics;
 
     public PushExOptions Options { get; } = options.Value;
 

@@ -8,16 +8,33 @@ internal sealed class SocketRegistry
 {
     private readonly ConcurrentDictionary<PushSocket, byte> _sockets = new();
     private readonly ConcurrentDictionary<string, SocketIdGroup> _bySocketId = new(StringComparer.Ordinal);
+    private int _count;
 
-    /// <summary>The number of open sockets.</summary>
-    public int Count => _sockets.Count;
+    /// <summary>The number of open sockets (kept apart: the dictionary's own count takes all its locks).</summary>
+    public int Count => Volatile.Read(ref _count);
 
-    /// <summary>The open sockets (a live view; sockets may come and go while it is enumerated).</summary>
-    public ICollection<PushSocket> Sockets => _sockets.Keys;
+    /// <summary>
+    /// The open sockets, enumerated live: no lock is taken and nothing is copied, so walking 100 000 sockets every
+    /// second (the idle sweep) costs no allocation. Sockets may come and go meanwhile.
+    /// </summary>
+    public IEnumerable<PushSocket> Sockets
+    {
+        get
+        {
+            foreach (var (socket, _) in _sockets)
+            {
+                yield return socket;
+            }
+        }
+    }
 
     public void Add(PushSocket socket)
     {
-        _sockets.TryAdd(socket, 0);
+        if (_sockets.TryAdd(socket, 0))
+        {
+            Interlocked.Increment(ref _count);
+        }
+
         if (socket.SocketId is not { } id)
         {
             return;
@@ -40,7 +57,13 @@ internal sealed class SocketRegistry
 
     public void Remove(PushSocket socket)
     {
-        if (!_sockets.TryRemove(socket, out _) || socket.SocketId is not { } id || !_bySocketId.TryGetValue(id, out var group))
+        if (!_sockets.TryRemove(socket, out _))
+        {
+            return;
+        }
+
+        Interlocked.Decrement(ref _count);
+        if (socket.SocketId is not { } id || !_bySocketId.TryGetValue(id, out var group))
         {
             return;
         }

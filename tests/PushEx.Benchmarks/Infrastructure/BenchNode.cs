@@ -31,6 +31,7 @@ internal sealed class BenchNode : IDisposable
             topics,
             sockets,
             new InMemoryPubSubAdapter(Broadcaster, sockets),
+            metrics,
             Options.Create(new PushExOptions()),
             TimeProvider.System,
             NullLoggerFactory.Instance);

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
+using PushEx.Instrumentation;
 using PushEx.Protocol;
 using PushEx.PubSub;
 using PushEx.Sockets;
@@ -21,10 +22,15 @@ internal sealed class SocketHarness
         configure?.Invoke(options);
         Options = options;
         Handler.JoinAsync(Arg.Any<JoinContext>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(JoinResult.Ok()));
-        Services = new SocketServices(Handler, Topics, Sockets, Backplane, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance);
+        // Meters live as long as the test process; nothing listens to them unless a test does.
+        Metrics = new PushMetrics(new TestMeterFactory(), Sockets, Topics);
+        Services = new SocketServices(Handler, Topics, Sockets, Backplane, Metrics, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance);
     }
 
     public ISocketHandler Handler { get; } = Substitute.For<ISocketHandler>();
+
+    /// <summary>The node's <c>PushEx</c> meter.</summary>
+    public PushMetrics Metrics { get; }
 
     /// <summary>The backplane the sockets report their subscriptions to (a substitute: every call completes at once).</summary>
     public IPubSubAdapter Backplane { get; } = Substitute.For<IPubSubAdapter>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -10,6 +11,7 @@ public sealed class SocketOutboxTests
 {
     private readonly FakeSocketTransport _transport = new();
     private readonly FakeTimeProvider _time = new();
+    private readonly SocketHarness _node = new();
 
     [Fact]
     public async Task TryEnqueue_ManyFrames_WrittenInOrder()
@@ -97,6 +99,27 @@ public sealed class SocketOutboxTests
         _time.Advance(TimeSpan.FromMilliseconds(1));
 
         await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void TryEnqueue_OverByteLimit_CountsASlowConsumer()
+    {
+        long counted = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == _node.Metrics.Meter && instrument.Name == "pushex.sockets.slow_consumers")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
+        listener.Start();
+        var outbox = CreateOutbox(maxQueuedBytes: 4);
+
+        Assert.False(outbox.TryEnqueue(Text("too long")));
+
+        Assert.Equal(1, Interlocked.Read(ref counted));
     }
 
     [Fact]
@@ -272,7 +295,7 @@ public sealed class SocketOutboxTests
         }
     }
 
-    private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024) => new(_transport, maxQueuedBytes, _time, NullLogger.Instance);
+    private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024) => new(_transport, maxQueuedBytes, _time, _node.Metrics, NullLogger.Instance);
 
     // Holds the first write inside SendAsync until released, so a test can fill the queue behind it.
     private (Task Entered, TaskCompletionSource Release) HoldFirstSend()

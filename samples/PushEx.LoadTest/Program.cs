@@ -67,6 +67,7 @@ static async Task<int> RunFanoutAsync(CommandLine line)
         PadBytes = line.Int("pad", 16),
         MaxInFlight = line.Int("in-flight", 8),
         Workers = line.OptionalString("workers") is null ? null : line.Int("workers", 1),
+        PublishUrl = line.OptionalString("publish-url") is { } publishUrl ? new Uri(publishUrl) : null,
     };
     var json = line.OptionalString("json");
     line.EnsureAllRead();

@@ -11,8 +11,9 @@ internal static class Usage
                     --concurrency 200 --hold 30 [--workers N] [--json file]
                     N clients arrive at R/s (0 = unpaced), each joins one of T topics, heartbeats, holds.
           fanout    --url … --protocol … --subscribers 1000 [--per-user --batch 100] --rate 10 --seconds 10
-                    --pad 16 --in-flight 8 [--json file]
+                    --pad 16 --in-flight 8 [--publish-url http://other-node] [--json file]
                     K subscribers on one topic (or one topic each); POST /api/push at R/s; latency from the data's timestamp.
+                    --publish-url posts to another node of the cluster, so every delivery crosses the backplane.
           storm     --url … --protocol … --clients 10000 --topics 100 --hold 5 --storm-concurrency 500 --timeout 60
                     connect all, then reset every connection at once and reconnect all; time until all joined again.
           compare   [--kinds pushex,signalr] [--clients 20000 --nodes 2] [--fanout 1000:20,10000:1,10000:10]

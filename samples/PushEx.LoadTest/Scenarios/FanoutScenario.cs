@@ -38,7 +38,7 @@ internal static class FanoutScenario
         }
 
         var batches = BuildChannels(settings);
-        using var publisher = new Publisher(target.Nodes[0], settings.MaxInFlight);
+        using var publisher = new Publisher(settings.PublishUrl ?? target.Nodes[0], settings.MaxInFlight);
 
         // A few pushes first, so that neither server is measured while its code is still being compiled.
         await publisher.RunAsync(5, 20, batches, settings.PadBytes, CancellationToken.None).ConfigureAwait(false);

@@ -25,4 +25,10 @@ internal sealed record FanoutSettings
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 
     public int? Workers { get; init; }
+
+    /// <summary>
+    /// The node the publisher posts to; by default the subscribers' node. Another node of the same cluster measures
+    /// a delivery that crosses the backplane.
+    /// </summary>
+    public Uri? PublishUrl { get; init; }
 }

@@ -3,7 +3,7 @@ using PushEx.BenchServer;
 using PushEx.Topics;
 
 // The PushEx side of the comparison: every connect accepted, any topic joined, POST /api/push open to all.
-// Run: dotnet PushEx.BenchServer.dll --urls http://127.0.0.1:5000 [--Redis 127.0.0.1:6379] (Redis: one node of a cluster).
+// Run: dotnet PushEx.BenchServer.dll --urls http://127.0.0.1:PORT [--Redis HOST:PORT] (Redis: one node of a cluster).
 var builder = WebApplication.CreateBuilder(args);
 BenchHost.Configure(builder);
 var pushEx = builder.Services.AddPushEx()

@@ -3,7 +3,7 @@ using SignalR.BenchServer;
 
 // The SignalR side of the comparison, the same shape as the PushEx one: a hub whose clients join any group, and
 // POST /api/push {"channel": "g" | ["g", …], "data": <any JSON>, "event": "e"} sending "msg"(data, event) to the groups.
-// Run: dotnet SignalR.BenchServer.dll --urls http://127.0.0.1:5000 (hub at /hub; clients may skip negotiation).
+// Run: dotnet SignalR.BenchServer.dll --urls http://127.0.0.1:PORT (hub at /hub; clients may skip negotiation).
 var builder = WebApplication.CreateBuilder(args);
 BenchHost.Configure(builder);
 builder.Services.AddSignalR();

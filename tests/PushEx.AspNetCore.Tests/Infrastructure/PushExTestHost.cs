@@ -22,7 +22,7 @@ public sealed class PushExTestHost : IAsyncDisposable
 
     public const string ReadinessPath = "/health/ready";
 
-    /// <summary>The server's address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
+    /// <summary>The server's address, e.g. <c>http://127.0.0.1:PORT</c>.</summary>
     public Uri BaseAddress { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -80,7 +80,7 @@ public sealed class PushExTestHost : IAsyncDisposable
     /// <summary>An HTTP client for the host's address.</summary>
     public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>The socket URL with the given query, e.g. <c>ws://127.0.0.1:40123/push_socket/websocket?vsn=2.0.0</c>.</summary>
+    /// <summary>The socket URL with the given query, e.g. <c>ws://127.0.0.1:PORT/push_socket/websocket?vsn=2.0.0</c>.</summary>
     public Uri SocketUri(string query = "vsn=2.0.0", string socketPath = "/push_socket") =>
         new($"ws://{BaseAddress.Authority}{socketPath}/websocket{(query.Length > 0 ? "?" + query : string.Empty)}");
 

@@ -30,7 +30,7 @@ public sealed class SampleHost : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    /// <summary>The server's address, e.g. <c>http://127.0.0.1:40123</c>.</summary>
+    /// <summary>The server's address, e.g. <c>http://127.0.0.1:PORT</c>.</summary>
     public Uri BaseAddress { get; }
 
     public IServiceProvider Services => _app.Services;

@@ -14,10 +14,6 @@ internal sealed partial class WebSocketTransport
             Message = "A client sent a frame over the limit of {MaxFrameBytes} bytes; the socket is closed with 1009.")]
         public static partial void FrameTooBig(ILogger logger, int maxFrameBytes);
 
-        [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, EventName = "InvalidUtf8",
-            Message = "A client sent a text frame that is not valid UTF-8; the socket is closed with 1007.")]
-        public static partial void InvalidUtf8(ILogger logger);
-
         [LoggerMessage(EventId = 2104, Level = LogLevel.Error, EventName = "SocketFailed",
             Message = "A socket failed unexpectedly; it is closed with 1011.")]
         public static partial void SocketFailed(ILogger logger, Exception exception);

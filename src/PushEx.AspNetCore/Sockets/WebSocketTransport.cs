@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using PushEx.Sockets;
 
@@ -9,7 +8,8 @@ namespace PushEx.AspNetCore.Sockets;
 /// <summary>
 /// Carries one <see cref="PushSocket"/> over an accepted <see cref="WebSocket"/>. While idle it waits with a
 /// zero-byte read, so it holds no receive buffer; a buffer is rented only while a frame is being read and
-/// returned right after. Frames over the size limit close with 1009, invalid UTF-8 with 1007.
+/// returned right after. Frames over the size limit close with 1009. (Text that is not UTF-8 never gets here:
+/// .NET's WebSocket closes with 1007 itself.)
 /// </summary>
 internal sealed partial class WebSocketTransport : ISocketTransport
 {
@@ -101,9 +101,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
             socket.MarkActivity();
             if (next.MessageType == WebSocketMessageType.Close)
             {
-                // Answer the client's close (echoing its code, as Cowboy does); pending frames are moot now.
-                var code = _webSocket.CloseStatus is { } status ? (SocketCloseCode)status : SocketCloseCode.NormalClosure;
-                socket.Close(code, string.Empty);
+                AnswerClientClose(socket);
                 return;
             }
 
@@ -115,16 +113,11 @@ internal sealed partial class WebSocketTransport : ISocketTransport
                 switch (outcome.Kind)
                 {
                     case ReadKind.Close:
-                        socket.Close(_webSocket.CloseStatus is { } status ? (SocketCloseCode)status : SocketCloseCode.NormalClosure, string.Empty);
+                        AnswerClientClose(socket);
                         return;
                     case ReadKind.TooBig:
                         Log.FrameTooBig(_logger, _maxFrameBytes);
                         socket.Close(SocketCloseCode.MessageTooBig, "frame too big");
-                        await DiscardUntilClosedAsync(buffer, connectionAborted).ConfigureAwait(false);
-                        return;
-                    case ReadKind.Text when !Utf8.IsValid(buffer.AsSpan(0, length)):
-                        Log.InvalidUtf8(_logger);
-                        socket.Close(SocketCloseCode.InvalidPayloadData, "invalid UTF-8");
                         await DiscardUntilClosedAsync(buffer, connectionAborted).ConfigureAwait(false);
                         return;
                 }
@@ -140,6 +133,10 @@ internal sealed partial class WebSocketTransport : ISocketTransport
             }
         }
     }
+
+    // Answers the client's close, echoing its code as Cowboy does; frames still queued are moot now.
+    private void AnswerClientClose(PushSocket socket) =>
+        socket.Close(_webSocket.CloseStatus is { } status ? (SocketCloseCode)status : SocketCloseCode.NormalClosure, string.Empty);
 
     // Reads one whole message into the buffer, growing it (from the pool) up to the frame limit.
     private async ValueTask<(ReadOutcome Outcome, int Length)> ReadMessageAsync(byte[] buffer, CancellationToken cancellationToken)

@@ -15,9 +15,6 @@ internal enum SocketCloseCode
     /// <summary>1002: a frame that does not follow the protocol.</summary>
     ProtocolError = 1002,
 
-    /// <summary>1007: a text frame that is not valid UTF-8.</summary>
-    InvalidPayloadData = 1007,
-
     /// <summary>1009: a frame over the size limit.</summary>
     MessageTooBig = 1009,
 

@@ -6,6 +6,7 @@ internal static class ApiErrors
     public static readonly byte[] Forbidden = """{"error":"Access forbidden"}"""u8.ToArray();
     public static readonly byte[] InvalidArguments = """{"error":"Invalid push arguments: channel, data, event are required."}"""u8.ToArray();
     public static readonly byte[] BadRequest = """{"errors":{"detail":"Bad Request"}}"""u8.ToArray();
+    public static readonly byte[] InternalServerError = """{"errors":{"detail":"Internal Server Error"}}"""u8.ToArray();
     public static readonly byte[] NotAcceptable = """{"errors":{"detail":"Not Acceptable"}}"""u8.ToArray();
     public static readonly byte[] MethodNotAllowed = """{"error":"Method not allowed: use POST."}"""u8.ToArray();
     public static readonly byte[] UnsupportedMediaType = """{"error":"Unsupported media type: send application/json."}"""u8.ToArray();

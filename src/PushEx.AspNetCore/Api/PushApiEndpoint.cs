@@ -127,7 +127,22 @@ internal sealed partial class PushApiEndpoint
 
     private async Task PushAsync(HttpContext context, JsonElement parameters)
     {
-        var authorization = await _authorizer.AuthorizeAsync(new PushApiAuthorizationContext(context, parameters), context.RequestAborted).ConfigureAwait(false);
+        PushApiAuthorization authorization;
+        try
+        {
+            authorization = await _authorizer.AuthorizeAsync(new PushApiAuthorizationContext(context, parameters), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            Log.AuthorizerFailed(_logger, ex);
+            if (!context.Response.HasStarted)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, ApiErrors.InternalServerError).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         switch (authorization.Kind)
         {
             case PushApiAuthorizationKind.Forbid:

@@ -170,6 +170,22 @@ public sealed class PushApiEndpointTests
     }
 
     [Fact]
+    public async Task Push_AuthorizerThrows_Is500Json_NothingPushed_ServerFine()
+    {
+        var instrumentation = new RecordingInstrumentation();
+        await using var host = await PushExTestHost.StartAsync(configureServices: services => services.AddSingleton<IPushInstrumentation>(instrumentation));
+        using var http = host.CreateHttpClient();
+
+        using var failed = await PostAsync(http, """{"channel":"c","data":"d","event":"e"}""", key: "throw");
+        using var next = await PostAsync(http, """{"channel":"c","data":"d","event":"e"}""");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("""{"errors":{"detail":"Internal Server Error"}}""", await BodyAsync(failed));
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(1, instrumentation.Count("Requested"));
+    }
+
+    [Fact]
     public async Task Push_MalformedJson_Is400Json()
     {
         await using var host = await PushExTestHost.StartAsync();

@@ -159,12 +159,13 @@ internal sealed partial class PushApiEndpoint
             return;
         }
 
-        // One copy of the data, shared by the push of every channel.
+        // One copy of the data (and one "msg" payload built from it), shared by the push of every channel.
         var data = JsonMarshal.GetRawUtf8Value(request.Data).ToArray();
+        var content = new PushContent(request.Event, data);
         var pushes = new Push[request.Channels.Count];
         for (var i = 0; i < pushes.Length; i++)
         {
-            pushes[i] = _pipeline.CreatePush(request.Channels[i], request.Event, data);
+            pushes[i] = _pipeline.CreatePush(request.Channels[i], content);
         }
 
         var result = _pipeline.TryAccept(pushes);

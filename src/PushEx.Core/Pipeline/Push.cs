@@ -10,10 +10,14 @@ namespace PushEx.Pipeline;
 public sealed class Push
 {
     internal Push(string channel, string @event, ReadOnlyMemory<byte> data, long unixMsAcceptedAt)
+        : this(channel, new PushContent(@event, data), unixMsAcceptedAt)
+    {
+    }
+
+    internal Push(string channel, PushContent content, long unixMsAcceptedAt)
     {
         Channel = channel;
-        Event = @event;
-        Data = data;
+        Content = content;
         UnixMsAcceptedAt = unixMsAcceptedAt;
     }
 
@@ -21,13 +25,16 @@ public sealed class Push
     public string Channel { get; }
 
     /// <summary>The application's event name; pushex.js calls the bindings registered for it.</summary>
-    public string Event { get; }
+    public string Event => Content.Event;
 
     /// <summary>The data as UTF-8 JSON (any JSON value, <c>null</c> included).</summary>
-    public ReadOnlyMemory<byte> Data { get; }
+    public ReadOnlyMemory<byte> Data => Content.Data;
 
     /// <summary>When PushEx accepted the push, in Unix milliseconds.</summary>
     public long UnixMsAcceptedAt { get; }
+
+    /// <summary>The event and data, shared with the other pushes of the same API call.</summary>
+    internal PushContent Content { get; }
 
     /// <summary>True when <paramref name="json"/> is exactly one valid JSON value, as a push's data must be.</summary>
     internal static bool IsValidData(ReadOnlySpan<byte> json)

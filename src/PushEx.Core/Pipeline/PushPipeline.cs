@@ -87,7 +87,11 @@ internal sealed partial class PushPipeline : IPushPublisher
 
     /// <summary>Stamps a push with the time of acceptance.</summary>
     internal Push CreatePush(string channel, string eventName, ReadOnlyMemory<byte> data) =>
-        new(channel, eventName, data, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        CreatePush(channel, new PushContent(eventName, data));
+
+    /// <summary>Stamps a push with the time of acceptance; pushes of one call to several channels share their content.</summary>
+    internal Push CreatePush(string channel, PushContent content) =>
+        new(channel, content, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>
     /// Accepts all of <paramref name="pushes"/> or none: when the buffer has no room for every one of them, none is

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
 using PushEx.Protocol;
@@ -39,7 +37,6 @@ internal sealed class LocalBroadcaster(TopicRegistry topics, InstrumentationHook
     /// <summary>The frames of one push, encoded on first use per version.</summary>
     private sealed class PushFrames(Push push)
     {
-        private ReadOnlyMemory<byte> _payload;
         private ReadOnlyMemory<byte> _v1;
         private ReadOnlyMemory<byte> _v2;
 
@@ -60,31 +57,10 @@ internal sealed class LocalBroadcaster(TopicRegistry topics, InstrumentationHook
         {
             if (cached.IsEmpty)
             {
-                cached = serializer.EncodeSharedPush(push.Channel, "msg", Payload().Span);
+                cached = serializer.EncodeSharedPush(push.Channel, "msg", push.Content.MsgPayload.Span);
             }
 
             return cached;
-        }
-
-        // {"data": <data>, "event": "<event>"}: the same for every version.
-        private ReadOnlyMemory<byte> Payload()
-        {
-            if (_payload.IsEmpty)
-            {
-                var buffer = new ArrayBufferWriter<byte>(32 + push.Event.Length + push.Data.Length);
-                using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))
-                {
-                    writer.WriteStartObject();
-                    writer.WritePropertyName("data"u8);
-                    writer.WriteRawValue(push.Data.Span, skipInputValidation: true);
-                    writer.WriteString("event"u8, push.Event);
-                    writer.WriteEndObject();
-                }
-
-                _payload = buffer.WrittenMemory;
-            }
-
-            return _payload;
         }
     }
 }

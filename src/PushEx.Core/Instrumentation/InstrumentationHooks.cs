@@ -14,75 +14,39 @@ internal sealed partial class InstrumentationHooks(IEnumerable<IPushInstrumentat
     /// <summary>True when at least one instrumentation is registered (callers skip the work otherwise).</summary>
     public bool IsEnabled => _instrumentations.Length > 0;
 
-    public void ApiRequested()
-    {
-        var context = Now();
-        foreach (var instrumentation in _instrumentations)
-        {
-            try
-            {
-                instrumentation.ApiRequested(context);
-            }
-            catch (Exception ex)
-            {
-                Log.HookFailed(logger, nameof(IPushInstrumentation.ApiRequested), instrumentation.GetType(), ex);
-            }
-        }
-    }
+    public void ApiRequested() =>
+        Run(nameof(IPushInstrumentation.ApiRequested), static (instrumentation, _, context) => instrumentation.ApiRequested(context), push: null);
 
-    public void Requested(Push push)
-    {
-        var context = Now();
-        foreach (var instrumentation in _instrumentations)
-        {
-            try
-            {
-                instrumentation.Requested(push, context);
-            }
-            catch (Exception ex)
-            {
-                Log.HookFailed(logger, nameof(IPushInstrumentation.Requested), instrumentation.GetType(), ex);
-            }
-        }
-    }
+    public void Requested(Push push) =>
+        Run(nameof(IPushInstrumentation.Requested), static (instrumentation, push, context) => instrumentation.Requested(push!, context), push);
 
-    public void ApiProcessed()
-    {
-        var context = Now();
-        foreach (var instrumentation in _instrumentations)
-        {
-            try
-            {
-                instrumentation.ApiProcessed(context);
-            }
-            catch (Exception ex)
-            {
-                Log.HookFailed(logger, nameof(IPushInstrumentation.ApiProcessed), instrumentation.GetType(), ex);
-            }
-        }
-    }
+    public void ApiProcessed() =>
+        Run(nameof(IPushInstrumentation.ApiProcessed), static (instrumentation, _, context) => instrumentation.ApiProcessed(context), push: null);
 
     /// <summary>Calls <c>Delivered</c> once per subscriber that was handed the push.</summary>
     public void Delivered(Push push, int subscribers)
     {
-        var context = Now();
         for (var i = 0; i < subscribers; i++)
         {
-            foreach (var instrumentation in _instrumentations)
-            {
-                try
-                {
-                    instrumentation.Delivered(push, context);
-                }
-                catch (Exception ex)
-                {
-                    Log.HookFailed(logger, nameof(IPushInstrumentation.Delivered), instrumentation.GetType(), ex);
-                }
-            }
+            Run(nameof(IPushInstrumentation.Delivered), static (instrumentation, push, context) => instrumentation.Delivered(push!, context), push);
         }
     }
 
-    private InstrumentationContext Now() => new(timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+    private void Run(string hook, Action<IPushInstrumentation, Push?, InstrumentationContext> call, Push? push)
+    {
+        var context = new InstrumentationContext(timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        foreach (var instrumentation in _instrumentations)
+        {
+            try
+            {
+                call(instrumentation, push, context);
+            }
+            catch (Exception ex)
+            {
+                Log.HookFailed(logger, hook, instrumentation.GetType(), ex);
+            }
+        }
+    }
 
     private static partial class Log
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -93,19 +92,33 @@ internal sealed partial class PushApiEndpoint
             return;
         }
 
-        var body = await ReadBodyAsync(request, context.RequestAborted).ConfigureAwait(false);
-        if (body.Buffer is null)
+        if (request.ContentLength > _maxBodyBytes)
         {
             await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.PayloadTooLarge).ConfigureAwait(false);
             return;
         }
 
+        // The whole body stays in the request's pipe (no copy of ours) until the push is queued.
+        var reader = request.BodyReader;
+        var read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+        while (!read.IsCompleted && read.Buffer.Length <= _maxBodyBytes)
+        {
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
         try
         {
+            if (read.Buffer.Length > _maxBodyBytes)
+            {
+                await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.PayloadTooLarge).ConfigureAwait(false);
+                return;
+            }
+
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(body.Buffer.AsMemory(0, body.Length));
+                document = JsonDocument.Parse(read.Buffer);
             }
             catch (JsonException)
             {
@@ -121,7 +134,7 @@ internal sealed partial class PushApiEndpoint
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(body.Buffer);
+            reader.AdvanceTo(read.Buffer.End);
         }
     }
 
@@ -219,7 +232,8 @@ internal sealed partial class PushApiEndpoint
 
         foreach (var mediaType in accepted)
         {
-            if (mediaType.MatchesAllTypes || mediaType.MatchesAllSubTypes && mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+            if (mediaType.MatchesAllTypes
+                || (mediaType.MatchesAllSubTypes && mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase))
                 || mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             {
                 return true;
@@ -234,47 +248,6 @@ internal sealed partial class PushApiEndpoint
         string.IsNullOrEmpty(request.ContentType)
         || (MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
             && (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)));
-
-    // Reads the whole body into a pooled buffer; a null buffer means it was over the limit.
-    private async Task<(byte[]? Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > _maxBodyBytes)
-        {
-            return (null, 0);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 4096, _maxBodyBytes) + 1);
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (length > _maxBodyBytes)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (null, 0);
-                }
-
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _maxBodyBytes + 1));
-                buffer.AsSpan(0, length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return (buffer, length);
-            }
-
-            length += read;
-            if (length > _maxBodyBytes)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                return (null, 0);
-            }
-        }
-    }
 
     private static async Task WriteErrorAsync(HttpContext context, int statusCode, ReadOnlyMemory<byte> body)
     {

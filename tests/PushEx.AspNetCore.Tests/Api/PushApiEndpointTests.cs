@@ -238,6 +238,23 @@ public sealed class PushApiEndpointTests
     }
 
     [Fact]
+    public async Task Push_ChunkedBodyOverTheLimit_Is413()
+    {
+        await using var host = await PushExTestHost.StartAsync(options => options.MaxApiBodyBytes = 1024);
+        using var http = host.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/push", UriKind.Relative))
+        {
+            Content = new ChunkedContent($$"""{"channel":"c","data":"{{new string('x', 4096)}}","event":"e"}"""),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestApiAuthorizer.Key);
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Null(request.Content.Headers.ContentLength);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Push_BufferFull_Is503WithRetryAfter_AndNothingAcceptedIsLost()
     {
         var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -395,6 +412,19 @@ public sealed class PushApiEndpointTests
                 LastPush = push ?? LastPush;
                 LastContext = context;
             }
+        }
+    }
+
+    // A body of unknown length, sent chunked, so only reading it can find it too large.
+    private sealed class ChunkedContent(string text) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
         }
     }
 

@@ -37,8 +37,14 @@ public static class PushExRedisBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var services = builder.Services;
         services.AddOptions<RedisOptions>().Configure(configure).ValidateOnStart();
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(RedisPubSubAdapter)))
+        {
+            // Called again: the settings above add to the first call's; one adapter, one connection.
+            return builder;
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
-        services.TryAddSingleton<RedisPubSubAdapter>();
+        services.AddSingleton<RedisPubSubAdapter>();
         services.RemoveAll<IPubSubAdapter>();
         services.AddSingleton<IPubSubAdapter>(provider => provider.GetRequiredService<RedisPubSubAdapter>());
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<RedisPubSubAdapter>());

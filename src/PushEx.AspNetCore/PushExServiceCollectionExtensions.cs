@@ -28,6 +28,12 @@ public static class PushExServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
+        // A second call (a library and the app both calling it, say) adds nothing twice.
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(PushExMarkerService)))
+        {
+            return new PushExBuilder(services);
+        }
+
         services.AddOptions<PushExOptions>().BindConfiguration(PushExOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PushExOptions>, PushExOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

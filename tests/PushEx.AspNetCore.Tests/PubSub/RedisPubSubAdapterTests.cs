@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using PushEx.AspNetCore.Tests.Infrastructure;
 using PushEx.PubSub;
 using PushEx.PubSub.Redis;
@@ -19,6 +22,19 @@ public sealed class RedisPubSubAdapterTests : PubSubAdapterSpecification, IAsync
         await using var host = await StartHostAsync();
 
         Assert.IsType<RedisPubSubAdapter>(host.GetRequiredService<IPubSubAdapter>());
+    }
+
+    [Fact]
+    public async Task AddRedis_CalledTwice_StartsOneAdapter()
+    {
+        await using var host = await PushExTestHost.StartAsync(configurePushEx: pushEx =>
+        {
+            pushEx.AddRedis(options => RedisHosts.Configure(options, _redis.Configuration, "pushex:"));
+            pushEx.AddRedis(options => options.UnsubscribeDelay = TimeSpan.FromSeconds(1));
+        });
+
+        Assert.Single(host.Services.GetServices<IHostedService>().OfType<RedisPubSubAdapter>());
+        Assert.Equal(TimeSpan.FromSeconds(1), host.GetRequiredService<IOptions<RedisOptions>>().Value.UnsubscribeDelay);
     }
 
     protected override Task<PushExTestHost> StartHostAsync() => RedisHosts.StartAsync(_redis.Configuration);

@@ -368,6 +368,17 @@ public sealed class PushSocketEndpointTests
     }
 
     [Fact]
+    public async Task AddPushEx_CalledTwice_RegistersEverythingOnce()
+    {
+        await using var host = await PushExTestHost.StartAsync(configureServices: services => services.AddPushEx());
+
+        Assert.Equal(200, await host.ReadinessAsync());
+        Assert.Single(host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PushEx.AspNetCore.Shutdown.ShutdownDrain>());
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+        await AssertHeartbeatAnsweredAsync(client);
+    }
+
+    [Fact]
     public async Task AddPushEx_BindsTheConfigurationSection()
     {
         var builder = WebApplication.CreateSlimBuilder();

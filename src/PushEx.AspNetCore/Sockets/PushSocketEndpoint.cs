@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -91,7 +92,7 @@ internal sealed partial class PushSocketEndpoint
             SubProtocol = phoenixOffered ? PhoenixSubprotocol.Name : null,
         }).ConfigureAwait(false);
 
-        var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, _services.TimeProvider, _logger, context.Abort);
+        var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, ArrayPool<byte>.Shared, _services.TimeProvider, _logger, context.Abort);
         var socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier);
         if (context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream is { } stream)
         {

@@ -20,16 +20,18 @@ internal sealed partial class WebSocketTransport : ISocketTransport
 
     private readonly WebSocket _webSocket;
     private readonly int _maxFrameBytes;
+    private readonly ArrayPool<byte> _bufferPool;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action _abortConnection;
     private ITimer? _closeTimer;
     private volatile bool _ended;
 
-    public WebSocketTransport(WebSocket webSocket, int maxFrameBytes, TimeProvider timeProvider, ILogger logger, Action abortConnection)
+    public WebSocketTransport(WebSocket webSocket, int maxFrameBytes, ArrayPool<byte> bufferPool, TimeProvider timeProvider, ILogger logger, Action abortConnection)
     {
         _webSocket = webSocket;
         _maxFrameBytes = maxFrameBytes;
+        _bufferPool = bufferPool;
         _timeProvider = timeProvider;
         _logger = logger;
         _abortConnection = abortConnection;
@@ -105,7 +107,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
                 return;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialReceiveBufferBytes, _maxFrameBytes + 1));
+            var buffer = _bufferPool.Rent(Math.Min(InitialReceiveBufferBytes, _maxFrameBytes + 1));
             try
             {
                 var (outcome, length) = await ReadMessageAsync(buffer, connectionAborted).ConfigureAwait(false);
@@ -129,7 +131,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _bufferPool.Return(buffer);
             }
         }
     }
@@ -151,9 +153,9 @@ internal sealed partial class WebSocketTransport : ISocketTransport
                     return (new ReadOutcome(ReadKind.TooBig, buffer), length);
                 }
 
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _maxFrameBytes + 1));
+                var larger = _bufferPool.Rent(Math.Min(buffer.Length * 2, _maxFrameBytes + 1));
                 buffer.AsSpan(0, length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
+                _bufferPool.Return(buffer);
                 buffer = larger;
             }
 

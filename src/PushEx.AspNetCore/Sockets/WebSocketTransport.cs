@@ -20,7 +20,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
 
     private readonly WebSocket _webSocket;
     private readonly int _maxFrameBytes;
-    private readonly ArrayPool<byte> _bufferPool;
+    private readonly ReceiveBuffer _receiveBuffer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action _abortConnection;
@@ -31,7 +31,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     {
         _webSocket = webSocket;
         _maxFrameBytes = maxFrameBytes;
-        _bufferPool = bufferPool;
+        _receiveBuffer = new ReceiveBuffer(bufferPool);
         _timeProvider = timeProvider;
         _logger = logger;
         _abortConnection = abortConnection;
@@ -107,12 +107,11 @@ internal sealed partial class WebSocketTransport : ISocketTransport
                 return;
             }
 
-            var buffer = _bufferPool.Rent(Math.Min(InitialReceiveBufferBytes, _maxFrameBytes + 1));
+            _receiveBuffer.Rent(Math.Min(InitialReceiveBufferBytes, _maxFrameBytes + 1));
             try
             {
-                var (outcome, length) = await ReadMessageAsync(buffer, connectionAborted).ConfigureAwait(false);
-                buffer = outcome.Buffer;
-                switch (outcome.Kind)
+                var (kind, length) = await ReadMessageAsync(connectionAborted).ConfigureAwait(false);
+                switch (kind)
                 {
                     case ReadKind.Close:
                         AnswerClientClose(socket);
@@ -120,18 +119,18 @@ internal sealed partial class WebSocketTransport : ISocketTransport
                     case ReadKind.TooBig:
                         Log.FrameTooBig(_logger, _maxFrameBytes);
                         socket.Close(SocketCloseCode.MessageTooBig, "frame too big");
-                        await DiscardUntilClosedAsync(buffer, connectionAborted).ConfigureAwait(false);
+                        await DiscardUntilClosedAsync(connectionAborted).ConfigureAwait(false);
                         return;
                 }
 
                 if (!socket.IsClosing)
                 {
-                    await socket.HandleFrameAsync(buffer.AsMemory(0, length), outcome.Kind == ReadKind.Binary, connectionAborted).ConfigureAwait(false);
+                    await socket.HandleFrameAsync(_receiveBuffer.Array.AsMemory(0, length), kind == ReadKind.Binary, connectionAborted).ConfigureAwait(false);
                 }
             }
             finally
             {
-                _bufferPool.Return(buffer);
+                _receiveBuffer.Release();
             }
         }
     }
@@ -140,51 +139,47 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     private void AnswerClientClose(PushSocket socket) =>
         socket.Close(_webSocket.CloseStatus is { } status ? (SocketCloseCode)status : SocketCloseCode.NormalClosure, string.Empty);
 
-    // Reads one whole message into the buffer, growing it (from the pool) up to the frame limit.
-    private async ValueTask<(ReadOutcome Outcome, int Length)> ReadMessageAsync(byte[] buffer, CancellationToken cancellationToken)
+    // Reads one whole message into the receive buffer, growing it (from the pool) up to the frame limit.
+    private async ValueTask<(ReadKind Kind, int Length)> ReadMessageAsync(CancellationToken cancellationToken)
     {
         var length = 0;
         while (true)
         {
-            if (length == buffer.Length)
+            if (length == _receiveBuffer.Array.Length)
             {
                 if (length > _maxFrameBytes)
                 {
-                    return (new ReadOutcome(ReadKind.TooBig, buffer), length);
+                    return (ReadKind.TooBig, length);
                 }
 
-                var larger = _bufferPool.Rent(Math.Min(buffer.Length * 2, _maxFrameBytes + 1));
-                buffer.AsSpan(0, length).CopyTo(larger);
-                _bufferPool.Return(buffer);
-                buffer = larger;
+                _receiveBuffer.Grow(Math.Min(length * 2, _maxFrameBytes + 1), bytesToKeep: length);
             }
 
-            var result = await _webSocket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            var result = await _webSocket.ReceiveAsync(_receiveBuffer.Array.AsMemory(length), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                return (new ReadOutcome(ReadKind.Close, buffer), 0);
+                return (ReadKind.Close, 0);
             }
 
             length += result.Count;
             if (length > _maxFrameBytes)
             {
-                return (new ReadOutcome(ReadKind.TooBig, buffer), length);
+                return (ReadKind.TooBig, length);
             }
 
             if (result.EndOfMessage)
             {
-                var kind = result.MessageType == WebSocketMessageType.Binary ? ReadKind.Binary : ReadKind.Text;
-                return (new ReadOutcome(kind, buffer), length);
+                return (result.MessageType == WebSocketMessageType.Binary ? ReadKind.Binary : ReadKind.Text, length);
             }
         }
     }
 
     // After the server decided to close, whatever the client still sends is read and dropped until its close frame.
-    private async Task DiscardUntilClosedAsync(byte[] buffer, CancellationToken cancellationToken)
+    private async Task DiscardUntilClosedAsync(CancellationToken cancellationToken)
     {
         while (_webSocket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            var result = await _webSocket.ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+            var result = await _webSocket.ReceiveAsync(_receiveBuffer.Array.AsMemory(), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 return;
@@ -216,6 +211,4 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         Close,
         TooBig,
     }
-
-    private readonly record struct ReadOutcome(ReadKind Kind, byte[] Buffer);
 }

@@ -47,6 +47,7 @@ internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
         var closed = 0;
         foreach (var socket in _sockets.Sockets)
         {
+            // A socket already closing is left alone: its close has its own deadline (SocketOutbox.CloseWriteTimeout).
             if (!socket.IsClosing && _timeProvider.GetElapsedTime(socket.LastReceivedTimestamp) >= _idleTimeout)
             {
                 socket.Close(SocketCloseCode.GoingAway, "idle timeout");

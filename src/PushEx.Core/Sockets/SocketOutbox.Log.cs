@@ -14,8 +14,9 @@ internal sealed partial class SocketOutbox
             Message = "Writing to a socket failed; the connection is aborted.")]
         public static partial void WriteFailed(ILogger logger, Exception exception);
 
+        // Event id and name kept from when only an overflow's close had a deadline: a client that takes no close frame is a slow consumer too.
         [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, EventName = "SlowConsumerDropped",
-            Message = "A socket whose send queue overflowed could not even take its close frame within {Grace}; its connection is dropped.")]
-        public static partial void SlowConsumerDropped(ILogger logger, TimeSpan grace);
+            Message = "A socket's close frame could not be written within {Timeout}: the client reads nothing. Its connection is dropped.")]
+        public static partial void CloseWriteTimedOut(ILogger logger, TimeSpan timeout);
     }
 }

@@ -8,13 +8,15 @@ namespace PushEx.Sockets;
 /// A socket's bounded send queue with a single writer. Anyone may enqueue (the socket's own replies, fan-out
 /// workers); one write loop drains the queue in order. The loop runs only while there is something to write, so
 /// an idle socket holds no running task. When more than the limit waits, the client is too slow: the queue is
-/// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it. A client
-/// that reads nothing at all keeps even the close frame from going out; its connection is dropped after a grace period.
+/// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it.
+/// Every close, whatever its reason (overflow, idle timeout, disconnect, drain), has a deadline: a client that
+/// reads nothing at all keeps even the close frame from going out, so if it is not written within
+/// <see cref="CloseWriteTimeout"/> the transport is aborted, which fails the stuck write and ends the socket.
 /// </summary>
 internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 {
-    /// <summary>How long a socket whose queue overflowed may take to write the close frame before it is dropped.</summary>
-    internal static readonly TimeSpan OverflowGrace = TimeSpan.FromSeconds(5);
+    /// <summary>How long a close may take to be written (after the frames queued before it) before the connection is dropped.</summary>
+    internal static readonly TimeSpan CloseWriteTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ISocketTransport _transport;
     private readonly int _maxQueuedBytes;
@@ -28,7 +30,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private PendingClose? _close;
     private bool _closeSent;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ITimer? _overflowTimer;
+    private ITimer? _closeDeadline;
 
     public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, PushMetrics metrics, ILogger logger)
     {
@@ -70,14 +72,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 _metrics.SlowConsumer();
                 _frames.Clear();
                 _queuedBytes = 0;
-                _close = new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow");
-                if (_writing)
-                {
-                    // The writer is still stuck in a write to this client; if it stays stuck, drop the connection.
-                    _overflowTimer = _timeProvider.CreateTimer(static state => ((SocketOutbox)state!).AbortIfStillWriting(), this, OverflowGrace, Timeout.InfiniteTimeSpan);
-                }
-
-                StartWriterIfIdle();
+                BeginClose(new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow"));
                 return false;
             }
 
@@ -98,20 +93,45 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 return;
             }
 
-            _close = new PendingClose(code, reason);
-            StartWriterIfIdle();
+            BeginClose(new PendingClose(code, reason));
         }
     }
 
     void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync();
 
-    private void AbortIfStillWriting()
+    // Called under the lock.
+    private void BeginClose(PendingClose close)
+    {
+        _close = close;
+
+        // Armed for every close, not only an overflow: the write ahead of the close (or the close frame itself) may
+        // be stuck on a client that stopped reading, and nothing else would ever end that socket (the idle sweeper
+        // skips sockets already closing).
+        _closeDeadline = _timeProvider.CreateTimer(static state => ((SocketOutbox)state!).AbortIfCloseNotWritten(), this, CloseWriteTimeout, Timeout.InfiniteTimeSpan);
+        StartWriterIfIdle();
+    }
+
+    private void AbortIfCloseNotWritten()
     {
         if (!_completed.Task.IsCompleted)
         {
-            Log.SlowConsumerDropped(_logger, OverflowGrace);
+            // Aborting fails the stuck write; the write loop then completes the outbox.
+            Log.CloseWriteTimedOut(_logger, CloseWriteTimeout);
             _transport.Abort();
         }
+    }
+
+    private void Complete()
+    {
+        ITimer? deadline;
+        lock (_lock)
+        {
+            deadline = _closeDeadline;
+            _closeDeadline = null;
+        }
+
+        deadline?.Dispose();
+        _completed.TrySetResult();
     }
 
     private void StartWriterIfIdle()
@@ -152,8 +172,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 if (close is not null)
                 {
                     await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
-                    _overflowTimer?.Dispose();
-                    _completed.TrySetResult();
+                    Complete();
                 }
                 else if (frame.Prefix.IsEmpty)
                 {
@@ -177,9 +196,15 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                     _writing = false;
                 }
 
-                _transport.Abort();
-                _overflowTimer?.Dispose();
-                _completed.TrySetResult();
+                try
+                {
+                    _transport.Abort();
+                }
+                finally
+                {
+                    Complete();
+                }
+
                 return;
             }
         }

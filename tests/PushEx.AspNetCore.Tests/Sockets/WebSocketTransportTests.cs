@@ -1,12 +1,15 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 using PushEx.AspNetCore.Sockets;
 using PushEx.AspNetCore.Tests.Infrastructure;
 using PushEx.Instrumentation;
+using PushEx.Pipeline;
 using PushEx.Protocol;
 using PushEx.PubSub;
 using PushEx.Sockets;
@@ -99,7 +102,76 @@ public sealed class WebSocketTransportTests : IDisposable
         AssertEveryBufferReturnedOnce();
     }
 
+    [Fact]
+    public async Task Abort_WhileASendWaitsOnAClientThatReadsNothing_FailsTheSend()
+    {
+        using var pair = await LoopbackWebSocketPair.ConnectAsync(socketBufferBytes: 4096);
+        var connectionAborts = 0;
+        var transport = new WebSocketTransport(pair.Server, _services.Options.MaxFrameBytes, _pool, TimeProvider.System, NullLogger.Instance, () => Interlocked.Increment(ref connectionAborts));
+
+        // Far more than the kernel buffers between the two ends hold: this write cannot finish while the client reads nothing.
+        var send = transport.SendAsync(new byte[1024 * 1024], isBinary: true, CancellationToken.None).AsTask();
+        transport.Abort();
+
+        var failure = await Record.ExceptionAsync(() => send.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.NotNull(failure);
+        Assert.IsNotType<TimeoutException>(failure);
+        Assert.Equal(1, Volatile.Read(ref connectionAborts));
+    }
+
+    [Fact]
+    public async Task RunAsync_OnKestrelIdleClientStoppedReading_SocketEndsAfterTheCloseWriteTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var idleTimeout = new PushExOptions().IdleTimeout;
+        await using var host = await PushExTestHost.StartAsync(
+            options => options.SocketSendQueueLimit = 64 * 1024 * 1024,
+            services => services.AddSingleton<TimeProvider>(time));
+        var statistics = host.GetRequiredService<ConnectionStatistics>();
+
+        // A client with a small receive window that joins and then never reads again.
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { ConnectCallback = ConnectWithSmallReceiveBufferAsync });
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(host.SocketUri(), invoker, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        await client.SendAsync("""["3","3","t","phx_join",{}]"""u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(() => statistics.ChannelCount == 1, "the client joined");
+
+        // 16 MB of pushes, far more than Kestrel's output buffer and the kernel's socket buffers (4 MB at most) hold:
+        // the server's writes to this client get stuck, with frames still queued behind them.
+        var publisher = host.GetRequiredService<IPushPublisher>();
+        var pipeline = host.GetRequiredService<PushPipeline>();
+        var data = Encoding.UTF8.GetBytes($"\"{new string('x', 32 * 1024)}\"");
+        for (var i = 0; i < 512; i++)
+        {
+            Assert.Equal(PublishResult.Accepted, publisher.TryPublish("t", "msg", data));
+        }
+
+        await Eventually.TrueAsync(() => pipeline.Pending == 0, "every push was queued for the client");
+
+        // The idle timeout closes the socket (1001) behind the stuck writes; only the close's deadline can end it now.
+        time.Advance(idleTimeout);
+        time.Advance(SocketOutbox.CloseWriteTimeout);
+
+        await Eventually.TrueAsync(() => statistics.SocketCount == 0, "the socket behind the stuck writes ended");
+    }
+
     public void Dispose() => _provider.Dispose();
+
+    private static async ValueTask<Stream> ConnectWithSmallReceiveBufferAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        // Set before connecting: the receive window is agreed on in the handshake.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private (WebSocketTransport Transport, PushSocket Socket) CreateTransport(WebSocket webSocket)
     {

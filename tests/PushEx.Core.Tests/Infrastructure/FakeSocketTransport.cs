@@ -6,6 +6,7 @@ namespace PushEx.Tests.Infrastructure;
 /// <summary>
 /// An in-memory transport: records every frame and the close, in the order the socket's outbox wrote them.
 /// The outbox writes on the thread pool, so tests await what they expect (with a timeout) instead of reading at once.
+/// Like a real transport, <see cref="Abort"/> fails a write or close still in progress, and every one after it.
 /// </summary>
 internal sealed class FakeSocketTransport : ISocketTransport
 {
@@ -46,10 +47,11 @@ internal sealed class FakeSocketTransport : ISocketTransport
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken)
     {
+        ThrowIfAborted();
         var sent = new SentFrame(frame.ToArray(), isBinary);
         if (BeforeSend is { } hook)
         {
-            await hook(sent);
+            await UnlessAbortedAsync(hook(sent));
         }
 
         lock (_lock)
@@ -68,10 +70,11 @@ internal sealed class FakeSocketTransport : ISocketTransport
 
     public async ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
     {
+        ThrowIfAborted();
         Interlocked.Increment(ref _closeCalls);
         if (BeforeClose is { } hook)
         {
-            await hook();
+            await UnlessAbortedAsync(hook());
         }
 
         int framesBefore;
@@ -84,6 +87,35 @@ internal sealed class FakeSocketTransport : ISocketTransport
     }
 
     public void Abort() => _aborted.TrySetResult();
+
+    /// <summary>
+    /// Makes every write wait until the transport is aborted, as on a connection whose client stopped reading
+    /// (a zero TCP window). The task completes once the first write is waiting.
+    /// </summary>
+    public Task StallWrites()
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        BeforeSend = _ =>
+        {
+            waiting.TrySetResult();
+            return new ValueTask(never.Task);
+        };
+        return waiting.Task;
+    }
+
+    /// <summary>Makes the close wait until the transport is aborted; the task completes once the close is waiting.</summary>
+    public Task StallClose()
+    {
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        BeforeClose = () =>
+        {
+            waiting.TrySetResult();
+            return new ValueTask(never.Task);
+        };
+        return waiting.Task;
+    }
 
     /// <summary>Waits until at least <paramref name="count"/> frames were written and returns the first <paramref name="count"/>.</summary>
     public async Task<IReadOnlyList<SentFrame>> WaitForFramesAsync(int count)
@@ -125,6 +157,26 @@ internal sealed class FakeSocketTransport : ISocketTransport
 
     /// <summary>Waits for the close.</summary>
     public Task<CloseCall> WaitForCloseAsync() => Closed.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+    private void ThrowIfAborted()
+    {
+        if (_aborted.Task.IsCompleted)
+        {
+            throw new IOException("The connection was aborted.");
+        }
+    }
+
+    // A write waiting on the client fails as soon as the transport is aborted, as a real connection's does.
+    private async Task UnlessAbortedAsync(ValueTask pending)
+    {
+        var write = pending.AsTask();
+        if (await Task.WhenAny(write, _aborted.Task) != write)
+        {
+            throw new IOException("The connection was aborted.");
+        }
+
+        await write;
+    }
 }
 
 /// <summary>One frame the transport was asked to write.</summary>

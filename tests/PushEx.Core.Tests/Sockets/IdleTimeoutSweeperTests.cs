@@ -85,6 +85,25 @@ public sealed class IdleTimeoutSweeperTests
     }
 
     [Fact]
+    public async Task Timer_IdleSocketWhoseClientStoppedReading_DroppedAfterTheCloseWriteTimeout()
+    {
+        var node = new SocketHarness(options => options.IdleTimeout = TimeSpan.FromSeconds(4));
+        using var sweeper = CreateSweeper(node);
+        var client = node.Connect();
+        var writing = client.Transport.StallWrites();
+        client.Socket.Send(new OutboundFrame("[null,null,\"t\",\"msg\",{}]"u8.ToArray(), isBinary: false));
+        await writing.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+
+        node.Time.Advance(TimeSpan.FromSeconds(4));
+        Assert.True(client.Socket.IsClosing);
+        node.Time.Advance(SocketOutbox.CloseWriteTimeout);
+
+        // The sweeper skips a closing socket: only the close's own deadline can end it.
+        await client.Transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        await client.Socket.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public void Sweep_OnlyIdleSockets_Closed()
     {
         var node = new SocketHarness(options => options.IdleTimeout = TimeSpan.FromSeconds(4));
@@ -109,12 +128,13 @@ public sealed class IdleTimeoutSweeperTests
         var second = node.Connect();
         var protocolError = node.Connect();
         protocolError.Socket.Close(SocketCloseCode.ProtocolError, "malformed frame");
+        // Written before the clock jumps: a close not written within SocketOutbox.CloseWriteTimeout is aborted instead.
+        Assert.Equal(SocketCloseCode.ProtocolError, (await protocolError.Transport.WaitForCloseAsync()).Code);
         node.Time.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(2, sweeper.Sweep());
         Assert.Equal(0, sweeper.Sweep());
 
-        Assert.Equal(SocketCloseCode.ProtocolError, (await protocolError.Transport.WaitForCloseAsync()).Code);
         Assert.Equal(SocketCloseCode.GoingAway, (await first.Transport.WaitForCloseAsync()).Code);
         Assert.Equal(SocketCloseCode.GoingAway, (await second.Transport.WaitForCloseAsync()).Code);
     }

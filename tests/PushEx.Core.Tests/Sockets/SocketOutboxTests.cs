@@ -94,11 +94,12 @@ public sealed class SocketOutboxTests
         Assert.False(outbox.TryEnqueue(Text("BBBBBBBBBBBB")));
 
         // A client that reads nothing keeps even the close frame from going out.
-        _time.Advance(SocketOutbox.OverflowGrace - TimeSpan.FromMilliseconds(1));
+        _time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
         Assert.False(_transport.Aborted.IsCompleted);
         _time.Advance(TimeSpan.FromMilliseconds(1));
 
         await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -184,6 +185,54 @@ public sealed class SocketOutboxTests
         Assert.Equal(3, close.FramesBefore);
         await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
         Assert.Equal(["one", "two", "three"], _transport.Frames.Select(frame => frame.Text));
+    }
+
+    [Theory]
+    [InlineData(1001, "idle timeout")]
+    [InlineData(1012, "service restart")]
+    [InlineData(1000, "disconnected")]
+    public async Task Close_BehindAWriteThatNeverEnds_AbortsAfterTheCloseWriteTimeoutAndCompletes(int code, string reason)
+    {
+        var outbox = CreateOutbox();
+        var writing = _transport.StallWrites();
+        Assert.True(outbox.TryEnqueue(Text("one")));
+        await writing.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+
+        // A client that stopped reading keeps the close frame behind its write for good.
+        outbox.Close((SocketCloseCode)code, reason);
+        _time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(_transport.Aborted.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(0, _transport.CloseCalls);
+    }
+
+    [Fact]
+    public async Task Close_CloseFrameWriteNeverEnds_AbortsAfterTheCloseWriteTimeoutAndCompletes()
+    {
+        var outbox = CreateOutbox();
+        var closing = _transport.StallClose();
+
+        outbox.Close(SocketCloseCode.GoingAway, "idle timeout");
+        await closing.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        _time.Advance(SocketOutbox.CloseWriteTimeout);
+
+        await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Close_WrittenInTime_NeverAborted()
+    {
+        var outbox = CreateOutbox();
+
+        outbox.Close(SocketCloseCode.GoingAway, "idle timeout");
+        await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        _time.Advance(SocketOutbox.CloseWriteTimeout * 2);
+
+        Assert.False(_transport.Aborted.IsCompleted);
     }
 
     [Fact]

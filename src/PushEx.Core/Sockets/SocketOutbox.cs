@@ -9,6 +9,10 @@ namespace PushEx.Sockets;
 /// workers); one write loop drains the queue in order. The loop runs only while there is something to write, so
 /// an idle socket holds no running task. When more than the limit waits, the client is too slow: the queue is
 /// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it.
+/// The limit counts the frames waiting, not the one being written. A frame that arrives while nothing waits is
+/// always accepted, whatever its size: one push larger than the limit is not a slow consumer, and refusing it
+/// would close every subscriber at once (all reconnecting together). Overflow is a new frame that would take
+/// frames already waiting over the limit; so the queue holds at most the limit, or one frame larger than it.
 /// Every close, whatever its reason (overflow, idle timeout, disconnect, drain), has a deadline: a client that
 /// reads nothing at all keeps even the close frame from going out, so if it is not written within
 /// <see cref="CloseWriteTimeout"/> the transport is aborted, which fails the stuck write and ends the socket.
@@ -66,7 +70,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 return false;
             }
 
-            if (_queuedBytes + frame.Length > _maxQueuedBytes)
+            if (_frames.Count > 0 && _queuedBytes + frame.Length > _maxQueuedBytes)
             {
                 Log.SendQueueOverflow(_logger, _queuedBytes + frame.Length, _maxQueuedBytes);
                 _metrics.SlowConsumer();

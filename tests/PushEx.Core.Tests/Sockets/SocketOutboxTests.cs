@@ -91,7 +91,8 @@ public sealed class SocketOutboxTests
         var (entered, _) = HoldFirstSend();
         Assert.True(outbox.TryEnqueue(Text("AAAA")));
         await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
-        Assert.False(outbox.TryEnqueue(Text("BBBBBBBBBBBB")));
+        Assert.True(outbox.TryEnqueue(Text("BB")));
+        Assert.False(outbox.TryEnqueue(Text("CCCCCCCCCCCC")));
 
         // A client that reads nothing keeps even the close frame from going out.
         _time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
@@ -103,7 +104,7 @@ public sealed class SocketOutboxTests
     }
 
     [Fact]
-    public void TryEnqueue_OverByteLimit_CountsASlowConsumer()
+    public async Task TryEnqueue_OverByteLimit_CountsASlowConsumer()
     {
         long counted = 0;
         using var listener = new MeterListener();
@@ -117,6 +118,10 @@ public sealed class SocketOutboxTests
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
         listener.Start();
         var outbox = CreateOutbox(maxQueuedBytes: 4);
+        var (entered, _) = HoldFirstSend();
+        outbox.TryEnqueue(Text("first"));
+        await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.True(outbox.TryEnqueue(Text("wait")));
 
         Assert.False(outbox.TryEnqueue(Text("too long")));
 
@@ -130,12 +135,13 @@ public sealed class SocketOutboxTests
         var (entered, release) = HoldFirstSend();
         outbox.TryEnqueue(Text("first"));
         await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.True(outbox.TryEnqueue(Text("x")));
 
-        Assert.True(outbox.TryEnqueue(Text("0123456789")));
+        Assert.True(outbox.TryEnqueue(Text("123456789")));
         Assert.False(outbox.IsClosing);
         release.SetResult();
 
-        Assert.Equal(["first", "0123456789"], await _transport.WaitForTextFramesAsync(2));
+        Assert.Equal(["first", "x", "123456789"], await _transport.WaitForTextFramesAsync(3));
     }
 
     [Fact]
@@ -145,23 +151,60 @@ public sealed class SocketOutboxTests
         var (entered, release) = HoldFirstSend();
         outbox.TryEnqueue(Text("first"));
         await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.True(outbox.TryEnqueue(Text("x")));
 
-        Assert.False(outbox.TryEnqueue(new OutboundFrame(new byte[6], new byte[5], IsBinary: false)));
+        // 1 waiting + 6 + 4 = 11: over the limit only because the prefix counts.
+        Assert.False(outbox.TryEnqueue(new OutboundFrame(new byte[6], new byte[4], IsBinary: false)));
         release.SetResult();
 
         Assert.Equal(SocketCloseCode.TryAgainLater, (await _transport.WaitForCloseAsync()).Code);
     }
 
     [Fact]
-    public async Task TryEnqueue_SingleFrameOverLimit_ClosesWithTryAgainLater()
+    public async Task TryEnqueue_FrameOverLimitIntoEmptyQueue_WrittenAndNotClosed()
     {
         var outbox = CreateOutbox(maxQueuedBytes: 4);
 
-        Assert.False(outbox.TryEnqueue(Text("12345")));
+        // One big push alone is not a slow consumer: it must not disconnect every subscriber at once.
+        Assert.True(outbox.TryEnqueue(Text("12345")));
+
+        Assert.Equal(["12345"], await _transport.WaitForTextFramesAsync(1));
+        Assert.False(outbox.IsClosing);
+        Assert.Equal(0, _transport.CloseCalls);
+    }
+
+    [Fact]
+    public async Task TryEnqueue_FrameOverLimitWhileOnlyAFrameIsBeingWritten_Accepted()
+    {
+        var outbox = CreateOutbox(maxQueuedBytes: 4);
+        var (entered, release) = HoldFirstSend();
+        Assert.True(outbox.TryEnqueue(Text("AAAA")));
+        await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+
+        // The frame being written is not counted; nothing waits, so the queue is empty.
+        Assert.True(outbox.TryEnqueue(Text("BBBBBB")));
+        Assert.False(outbox.IsClosing);
+        release.SetResult();
+
+        Assert.Equal(["AAAA", "BBBBBB"], await _transport.WaitForTextFramesAsync(2));
+    }
+
+    [Fact]
+    public async Task TryEnqueue_FrameOverLimitWhileAFrameWaits_ClosesWithTryAgainLater()
+    {
+        var outbox = CreateOutbox(maxQueuedBytes: 4);
+        var (entered, release) = HoldFirstSend();
+        Assert.True(outbox.TryEnqueue(Text("AAAA")));
+        await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.True(outbox.TryEnqueue(Text("B")));
+
+        Assert.False(outbox.TryEnqueue(Text("CCCCC")));
+        Assert.True(outbox.IsClosing);
+        release.SetResult();
 
         var close = await _transport.WaitForCloseAsync();
         Assert.Equal(SocketCloseCode.TryAgainLater, close.Code);
-        Assert.Equal(0, close.FramesBefore);
+        Assert.Equal(1, close.FramesBefore);
     }
 
     [Fact]

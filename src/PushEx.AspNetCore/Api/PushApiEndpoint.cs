@@ -172,9 +172,8 @@ internal sealed partial class PushApiEndpoint
             return;
         }
 
-        // One copy of the data (and one "msg" payload built from it), shared by the push of every channel.
-        var data = JsonMarshal.GetRawUtf8Value(request.Data).ToArray();
-        var content = new PushContent(request.Event, data);
+        // One copy of the data, inside the one "msg" payload shared by the push of every channel.
+        var content = new PushContent(request.Event, JsonMarshal.GetRawUtf8Value(request.Data));
         var pushes = new Push[request.Channels.Count];
         for (var i = 0; i < pushes.Length; i++)
         {
@@ -197,11 +196,11 @@ internal sealed partial class PushApiEndpoint
 
         context.Response.StatusCode = authorization.StatusCode;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await WriteAcceptedAsync(context.Response, request, data).ConfigureAwait(false);
+        await WriteAcceptedAsync(context.Response, request, content.Data).ConfigureAwait(false);
     }
 
     // The response echoes the de-duplicated channels and the data exactly as it will be pushed.
-    private static async Task WriteAcceptedAsync(HttpResponse response, PushApiRequest request, byte[] data)
+    private static async Task WriteAcceptedAsync(HttpResponse response, PushApiRequest request, ReadOnlyMemory<byte> data)
     {
         await using (var writer = new Utf8JsonWriter(response.BodyWriter, PhoenixSerializer.WriterOptions))
         {
@@ -214,7 +213,7 @@ internal sealed partial class PushApiEndpoint
 
             writer.WriteEndArray();
             writer.WritePropertyName("data"u8);
-            writer.WriteRawValue(data, skipInputValidation: true);
+            writer.WriteRawValue(data.Span, skipInputValidation: true);
             writer.WriteString("event"u8, request.Event);
             writer.WriteEndObject();
         }

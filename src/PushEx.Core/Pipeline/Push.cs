@@ -10,7 +10,7 @@ namespace PushEx.Pipeline;
 public sealed class Push
 {
     internal Push(string channel, string @event, ReadOnlyMemory<byte> data, long unixMsAcceptedAt)
-        : this(channel, new PushContent(@event, data), unixMsAcceptedAt)
+        : this(channel, new PushContent(@event, data.Span), unixMsAcceptedAt)
     {
     }
 

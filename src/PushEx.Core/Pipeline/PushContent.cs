@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using PushEx.Protocol;
 
@@ -6,39 +7,43 @@ namespace PushEx.Pipeline;
 
 /// <summary>
 /// The part of a push that does not depend on its channel: the event, the data, and the <c>"msg"</c> payload
-/// <c>{"data": …, "event": …}</c> built from them on first use. The pushes of one API call (one per channel) share
-/// one instance, so the payload is built once per call, not once per channel.
+/// <c>{"data": …, "event": …}</c> built from them. The pushes of one API call (one per channel) share one instance,
+/// so the payload is built once per call, not once per channel.
 /// </summary>
-internal sealed class PushContent(string @event, ReadOnlyMemory<byte> data)
+/// <remarks>
+/// The payload is built in the constructor and nothing changes afterwards: its size is known when the push is accepted,
+/// and the workers of different channels read it with no lazily written field to race on. The data is copied once, into the payload, so a caller may reuse its buffer as soon as this returns.
+/// </remarks>
+internal sealed class PushContent
 {
-    private ReadOnlyMemory<byte> _msgPayload;
+    public PushContent(string @event, ReadOnlySpan<byte> data)
+    {
+        // {"data":,"event":""} is 19 bytes; the rest of the margin covers a few escaped characters in the event.
+        var buffer = new ArrayBufferWriter<byte>(32 + Encoding.UTF8.GetByteCount(@event) + data.Length);
+        int dataEnd;
+        using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("data"u8);
+            writer.WriteRawValue(data, skipInputValidation: true);
+            writer.Flush();
+            dataEnd = buffer.WrittenCount;
+            writer.WriteString("event"u8, @event);
+            writer.WriteEndObject();
+        }
 
-    public string Event { get; } = @event;
+        Event = @event;
+        MsgPayload = buffer.WrittenMemory;
 
-    public ReadOnlyMemory<byte> Data { get; } = data;
+        // A raw value is copied verbatim, so the data is the bytes just before where the writer stood.
+        Data = MsgPayload[(dataEnd - data.Length)..dataEnd];
+    }
+
+    public string Event { get; }
+
+    /// <summary>The data as UTF-8 JSON, exactly as given (a slice of <see cref="MsgPayload"/>).</summary>
+    public ReadOnlyMemory<byte> Data { get; }
 
     /// <summary>The payload of the <c>"msg"</c> frame, the same for every protocol version and subscriber.</summary>
-    public ReadOnlyMemory<byte> MsgPayload
-    {
-        get
-        {
-            // Workers of different channels may race here; both build the same bytes, and either result will do.
-            if (_msgPayload.IsEmpty)
-            {
-                var buffer = new ArrayBufferWriter<byte>(32 + Event.Length + Data.Length);
-                using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))
-                {
-                    writer.WriteStartObject();
-                    writer.WritePropertyName("data"u8);
-                    writer.WriteRawValue(Data.Span, skipInputValidation: true);
-                    writer.WriteString("event"u8, Event);
-                    writer.WriteEndObject();
-                }
-
-                _msgPayload = buffer.WrittenMemory;
-            }
-
-            return _msgPayload;
-        }
-    }
+    public ReadOnlyMemory<byte> MsgPayload { get; }
 }

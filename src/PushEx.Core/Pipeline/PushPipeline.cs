@@ -64,7 +64,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(eventName);
-        return TryAccept([CreatePush(channel, eventName, JsonMarshal.GetRawUtf8Value(data).ToArray())]);
+        return TryAccept([CreatePush(channel, new PushContent(eventName, JsonMarshal.GetRawUtf8Value(data)))]);
     }
 
     public PublishResult TryPublish(string channel, string eventName, ReadOnlyMemory<byte> utf8JsonData)
@@ -76,7 +76,7 @@ internal sealed partial class PushPipeline : IPushPublisher
             throw new ArgumentException("The data must be exactly one valid JSON value.", nameof(utf8JsonData));
         }
 
-        return TryAccept([CreatePush(channel, eventName, utf8JsonData.ToArray())]);
+        return TryAccept([CreatePush(channel, new PushContent(eventName, utf8JsonData.Span))]);
     }
 
     public ValueTask<int> DisconnectSocketsAsync(string socketId, CancellationToken cancellationToken = default)
@@ -87,7 +87,7 @@ internal sealed partial class PushPipeline : IPushPublisher
 
     /// <summary>Stamps a push with the time of acceptance.</summary>
     internal Push CreatePush(string channel, string eventName, ReadOnlyMemory<byte> data) =>
-        CreatePush(channel, new PushContent(eventName, data));
+        CreatePush(channel, new PushContent(eventName, data.Span));
 
     /// <summary>Stamps a push with the time of acceptance; pushes of one call to several channels share their content.</summary>
     internal Push CreatePush(string channel, PushContent content) =>

@@ -29,9 +29,18 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
             failures.Add($"PushEx:MaxChannelsPerSocket must be at least 1 (got {options.MaxChannelsPerSocket}).");
         }
 
-        if (options.SocketSendQueueLimit < options.MaxFrameBytes)
+        if (options.MaxPushBytes < 1024)
         {
-            failures.Add($"PushEx:SocketSendQueueLimit ({options.SocketSendQueueLimit}) must be at least PushEx:MaxFrameBytes ({options.MaxFrameBytes}).");
+            failures.Add($"PushEx:MaxPushBytes must be at least 1024 (got {options.MaxPushBytes}).");
+        }
+
+        // The largest frame the server sends is the largest push plus its topic and join ref, which came in a client
+        // frame; a queue that cannot hold it would disconnect every subscriber of that push at once.
+        if (options.SocketSendQueueLimit < (long)options.MaxPushBytes + options.MaxFrameBytes)
+        {
+            failures.Add(
+                $"PushEx:SocketSendQueueLimit ({options.SocketSendQueueLimit}) must be at least PushEx:MaxPushBytes ({options.MaxPushBytes}) "
+                + $"+ PushEx:MaxFrameBytes ({options.MaxFrameBytes}), so that one socket's send queue can hold the largest push.");
         }
 
         if (options.ShutdownTimeout <= TimeSpan.Zero)

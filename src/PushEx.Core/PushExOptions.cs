@@ -19,6 +19,15 @@ public sealed class PushExOptions
     public int MaxApiBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// The largest push, in bytes of its <c>"msg"</c> payload <c>{"data":…,"event":…}</c>: the data as given, the event
+    /// (JSON-escaped), and 20 bytes more. A larger push is refused: the in-process <c>IPushPublisher.TryPublish</c>
+    /// throws <see cref="ArgumentException"/>. The bound exists because every subscriber's send queue must be able to
+    /// hold a push: one larger than <see cref="SocketSendQueueLimit"/> would overflow every subscriber's queue at once and
+    /// disconnect them all, so the queue limit must be at least this plus <see cref="MaxFrameBytes"/>. Default 256 KiB.
+    /// </summary>
+    public int MaxPushBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
     /// The most pushes waiting in the pipeline. When it is full a push is refused (the API answers 503 with
     /// <c>Retry-After</c>, the in-process publisher returns <c>BufferFull</c>), never silently dropped. Default 50 000.
     /// </summary>
@@ -68,7 +77,9 @@ public sealed class PushExOptions
 
     /// <summary>
     /// The most bytes waiting to be written to one socket. A client that reads slower than pushes arrive is
-    /// disconnected (code 1013, so it reconnects) instead of being buffered without bound. Default 1 MiB.
+    /// disconnected (code 1013, so it reconnects) instead of being buffered without bound. Must be at least
+    /// <see cref="MaxPushBytes"/> plus <see cref="MaxFrameBytes"/>, so that one push (with its topic and join ref) always
+    /// fits. Default 1 MiB.
     /// </summary>
     public int SocketSendQueueLimit { get; set; } = 1024 * 1024;
 

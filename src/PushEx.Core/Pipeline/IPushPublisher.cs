@@ -15,10 +15,17 @@ public interface IPushPublisher
     /// <param name="channel">The topic.</param>
     /// <param name="eventName">The event name the client's bindings see.</param>
     /// <param name="data">The data, any JSON value.</param>
+    /// <exception cref="ArgumentException">
+    /// The push is larger than <see cref="PushExOptions.MaxPushBytes"/> (its <c>"msg"</c> payload
+    /// <c>{"data":…,"event":…}</c>, 256 KiB by default); nothing is queued.
+    /// </exception>
     PublishResult TryPublish(string channel, string eventName, JsonElement data);
 
     /// <summary>As <see cref="TryPublish(string, string, JsonElement)"/>, with data given as UTF-8 JSON (validated here).</summary>
-    /// <exception cref="ArgumentException"><paramref name="utf8JsonData"/> is not one valid JSON value.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="utf8JsonData"/> is not one valid JSON value, or the push is larger than
+    /// <see cref="PushExOptions.MaxPushBytes"/>; nothing is queued.
+    /// </exception>
     PublishResult TryPublish(string channel, string eventName, ReadOnlyMemory<byte> utf8JsonData);
 
     /// <summary>

@@ -11,14 +11,15 @@ namespace PushEx.Pipeline;
 /// so the payload is built once per call, not once per channel.
 /// </summary>
 /// <remarks>
-/// The payload is built in the constructor and nothing changes afterwards: its size is known when the push is accepted,
-/// and the workers of different channels read it with no lazily written field to race on. The data is copied once, into the payload, so a caller may reuse its buffer as soon as this returns.
+/// The payload is built in the constructor and nothing changes afterwards: its size is known when the push is accepted
+/// (<see cref="PushExOptions.MaxPushBytes"/>), and the workers of different channels read it with no lazily written
+/// field to race on. The data is copied once, into the payload, so a caller may reuse its buffer as soon as this returns.
 /// </remarks>
 internal sealed class PushContent
 {
     public PushContent(string @event, ReadOnlySpan<byte> data)
     {
-        // {"data":,"event":""} is 19 bytes; the rest of the margin covers a few escaped characters in the event.
+        // {"data":,"event":""} is 20 bytes; the rest of the margin covers a few escaped characters in the event.
         var buffer = new ArrayBufferWriter<byte>(32 + Encoding.UTF8.GetByteCount(@event) + data.Length);
         int dataEnd;
         using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))

@@ -22,6 +22,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly int _capacity;
+    private readonly int _maxPushBytes;
     private readonly bool _trackerDisabled;
     private readonly HashSet<string> _untrackedTopics;
     private readonly Channel<Push>[] _partitions;
@@ -43,6 +44,7 @@ internal sealed partial class PushPipeline : IPushPublisher
         _timeProvider = timeProvider;
         _logger = logger;
         _capacity = options.Value.ProducerMaxBuffer;
+        _maxPushBytes = options.Value.MaxPushBytes;
         _trackerDisabled = options.Value.TrackerDisabled;
         _untrackedTopics = new HashSet<string>(options.Value.UntrackedTopics, StringComparer.Ordinal);
 
@@ -64,7 +66,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(eventName);
-        return TryAccept([CreatePush(channel, new PushContent(eventName, JsonMarshal.GetRawUtf8Value(data)))]);
+        return TryAccept([CreatePush(channel, CreateContent(eventName, JsonMarshal.GetRawUtf8Value(data), nameof(data)))]);
     }
 
     public PublishResult TryPublish(string channel, string eventName, ReadOnlyMemory<byte> utf8JsonData)
@@ -76,13 +78,27 @@ internal sealed partial class PushPipeline : IPushPublisher
             throw new ArgumentException("The data must be exactly one valid JSON value.", nameof(utf8JsonData));
         }
 
-        return TryAccept([CreatePush(channel, new PushContent(eventName, utf8JsonData.Span))]);
+        return TryAccept([CreatePush(channel, CreateContent(eventName, utf8JsonData.Span, nameof(utf8JsonData)))]);
     }
 
     public ValueTask<int> DisconnectSocketsAsync(string socketId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(socketId);
         return _adapter.DisconnectAsync(socketId, cancellationToken);
+    }
+
+    // The in-process counterpart of the API's 413: a push over the bound is the caller's error, as invalid data is.
+    private PushContent CreateContent(string eventName, ReadOnlySpan<byte> data, string paramName)
+    {
+        var content = new PushContent(eventName, data);
+        if (content.MsgPayload.Length > _maxPushBytes)
+        {
+            throw new ArgumentException(
+                $"The push is {content.MsgPayload.Length} bytes as {{\"data\":…,\"event\":…}}, over PushEx:MaxPushBytes ({_maxPushBytes}).",
+                paramName);
+        }
+
+        return content;
     }
 
     /// <summary>Stamps a push with the time of acceptance.</summary>

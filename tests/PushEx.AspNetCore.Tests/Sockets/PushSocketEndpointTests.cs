@@ -213,6 +213,7 @@ public sealed class PushSocketEndpointTests
         await using var host = await PushExTestHost.StartAsync(options =>
         {
             options.MaxFrameBytes = 16 * 1024;
+            options.MaxPushBytes = 16 * 1024;
             options.SocketSendQueueLimit = 64 * 1024;
         });
         var statistics = host.GetRequiredService<ConnectionStatistics>();

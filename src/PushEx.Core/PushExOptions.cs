@@ -20,8 +20,9 @@ public sealed class PushExOptions
 
     /// <summary>
     /// The largest push, in bytes of its <c>"msg"</c> payload <c>{"data":…,"event":…}</c>: the data as given, the event
-    /// (JSON-escaped), and 20 bytes more. A larger push is refused: the in-process <c>IPushPublisher.TryPublish</c>
-    /// throws <see cref="ArgumentException"/>. The bound exists because every subscriber's send queue must be able to
+    /// (JSON-escaped), and 20 bytes more. A larger push is refused on every path: the push API answers 413 (one call
+    /// to several channels counts once, and is refused whole), the in-process <c>IPushPublisher.TryPublish</c> throws
+    /// <see cref="ArgumentException"/>. The bound exists because every subscriber's send queue must be able to
     /// hold a push: one larger than <see cref="SocketSendQueueLimit"/> would overflow every subscriber's queue at once and
     /// disconnect them all, so the queue limit must be at least this plus <see cref="MaxFrameBytes"/>. Default 256 KiB.
     /// </summary>

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace PushEx.AspNetCore.Api;
 
 /// <summary>The push API's error bodies; the ones the original has are byte-for-byte the original's.</summary>
@@ -13,4 +15,8 @@ internal static class ApiErrors
     public static readonly byte[] PayloadTooLarge = """{"error":"Request body too large (PushEx:MaxApiBodyBytes)."}"""u8.ToArray();
     public static readonly byte[] BackplaneUnavailable = """{"error":"Push backplane (Redis) unavailable; retry later."}"""u8.ToArray();
     public static readonly byte[] BufferFull = """{"error":"Push buffer full; retry later."}"""u8.ToArray();
+
+    /// <summary>Names the limit and its value, never the caller's data; built once per endpoint, as the value is configured.</summary>
+    public static byte[] PushTooLarge(int maxPushBytes) =>
+        Encoding.UTF8.GetBytes($$"""{"error":"Push too large: data and event must fit in PushEx:MaxPushBytes ({{maxPushBytes}} bytes)."}""");
 }

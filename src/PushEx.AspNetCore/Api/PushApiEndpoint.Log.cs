@@ -13,5 +13,10 @@ internal sealed partial class PushApiEndpoint
         [LoggerMessage(EventId = 2202, Level = LogLevel.Error, EventName = "AuthorizerFailed",
             Message = "The push API authorizer threw; the request was answered 500 and nothing was pushed.")]
         public static partial void AuthorizerFailed(ILogger logger, Exception exception);
+
+        // Information, not Warning: the caller's error, yet one an operator should see without turning on Debug.
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Information, EventName = "PushTooLarge",
+            Message = "A push API call was answered 413: its msg payload is {PayloadBytes} bytes, over PushEx:MaxPushBytes ({MaxPushBytes}); none of its {Channels} channels was pushed (event={Event}).")]
+        public static partial void PushTooLarge(ILogger logger, int payloadBytes, int maxPushBytes, int channels, string @event);
     }
 }

@@ -14,8 +14,9 @@ namespace PushEx.AspNetCore.Api;
 /// <summary>
 /// <c>POST {ApiPath}</c>, the original's push controller (PROTOCOL.md §10.4): <c>ApiRequested</c>, authorization
 /// before validation, validation, channels de-duplicated in first-seen order, one push per channel, then
-/// <c>ApiProcessed</c> and <c>200 {"channel":[…],"data":…,"event":"…"}</c>. A full pipeline is answered 503
-/// with <c>Retry-After</c>: the push is refused, never accepted and dropped.
+/// <c>ApiProcessed</c> and <c>200 {"channel":[…],"data":…,"event":"…"}</c>. A push over
+/// <see cref="PushExOptions.MaxPushBytes"/> is answered 413 and a full pipeline 503 with <c>Retry-After</c>: either way
+/// the whole call is refused, never accepted and dropped.
 /// </summary>
 internal sealed partial class PushApiEndpoint
 {
@@ -27,6 +28,8 @@ internal sealed partial class PushApiEndpoint
     private readonly InstrumentationHooks _instrumentation;
     private readonly PushMetrics _metrics;
     private readonly int _maxBodyBytes;
+    private readonly int _maxPushBytes;
+    private readonly byte[] _pushTooLarge;
     private readonly ILogger _logger;
 
     public PushApiEndpoint(
@@ -44,6 +47,8 @@ internal sealed partial class PushApiEndpoint
         _instrumentation = instrumentation;
         _metrics = metrics;
         _maxBodyBytes = options.Value.MaxApiBodyBytes;
+        _maxPushBytes = options.Value.MaxPushBytes;
+        _pushTooLarge = ApiErrors.PushTooLarge(_maxPushBytes);
         _logger = logger;
     }
 
@@ -174,6 +179,14 @@ internal sealed partial class PushApiEndpoint
 
         // One copy of the data, inside the one "msg" payload shared by the push of every channel.
         var content = new PushContent(request.Event, JsonMarshal.GetRawUtf8Value(request.Data));
+        if (content.MsgPayload.Length > _maxPushBytes)
+        {
+            // Every channel shares the content, so the whole call is refused, as it is accepted: all or none.
+            Log.PushTooLarge(_logger, content.MsgPayload.Length, _maxPushBytes, request.Channels.Count, request.Event);
+            await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, _pushTooLarge).ConfigureAwait(false);
+            return;
+        }
+
         var pushes = new Push[request.Channels.Count];
         for (var i = 0; i < pushes.Length; i++)
         {

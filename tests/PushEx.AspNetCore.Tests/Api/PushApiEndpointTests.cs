@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
 using PushEx.AspNetCore.Tests.Infrastructure;
@@ -14,6 +15,12 @@ namespace PushEx.AspNetCore.Tests.Api;
 public sealed class PushApiEndpointTests
 {
     private const string InvalidArguments = """{"error":"Invalid push arguments: channel, data, event are required."}""";
+
+    // The default of PushExOptions.MaxPushBytes.
+    private const int DefaultMaxPushBytes = 256 * 1024;
+
+    // The msg payload {"data":"…","event":"e"} is the data string's characters plus 23 bytes.
+    private const int MsgPayloadOverhead = 23;
 
     [Fact]
     public async Task Push_ToJoinedV2AndV1Subscribers_DeliversExactMsgFrames()
@@ -252,6 +259,51 @@ public sealed class PushApiEndpointTests
 
         Assert.Null(request.Content.Headers.ContentLength);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Push_MsgPayloadOneOverMaxPushBytes_Is413NamingTheLimit_AndNoChannelOfTheCallIsPublished()
+    {
+        var published = new List<string>();
+        var adapter = Substitute.For<IPubSubAdapter>();
+        adapter.IsAvailable.Returns(true);
+        adapter.PublishAsync(Arg.Any<Push>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            lock (published)
+            {
+                published.Add(call.Arg<Push>().Channel);
+            }
+
+            return ValueTask.FromResult(true);
+        });
+        await using var host = await PushExTestHost.StartAsync(configureServices: services => services.AddSingleton(adapter));
+        using var http = host.CreateHttpClient();
+        var data = new string('x', DefaultMaxPushBytes - MsgPayloadOverhead + 1);
+
+        using var response = await PostAsync(http, $$"""{"channel":["a","b"],"data":"{{data}}","event":"e"}""");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        using var body = JsonDocument.Parse(await BodyAsync(response));
+        var error = body.RootElement.GetProperty("error").GetString();
+        Assert.Contains("PushEx:MaxPushBytes", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("xxxx", error, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => host.GetRequiredService<PushPipeline>().Pending == 0, "anything accepted was published");
+        lock (published)
+        {
+            Assert.Empty(published);
+        }
+    }
+
+    [Fact]
+    public async Task Push_MsgPayloadExactlyMaxPushBytes_Is200()
+    {
+        await using var host = await PushExTestHost.StartAsync();
+        using var http = host.CreateHttpClient();
+        var data = new string('x', DefaultMaxPushBytes - MsgPayloadOverhead);
+
+        using var response = await PostAsync(http, $$"""{"channel":["a","b"],"data":"{{data}}","event":"e"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]

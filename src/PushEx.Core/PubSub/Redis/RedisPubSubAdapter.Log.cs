@@ -36,8 +36,16 @@ internal sealed partial class RedisPubSubAdapter
         public static partial void HandlerFailed(ILogger logger, string channel, Exception exception);
 
         [LoggerMessage(EventId = 1507, Level = LogLevel.Debug, EventName = "SubscribeFailed",
-            Message = "Subscribing on Redis failed; it is retried when the backplane is back.")]
-        public static partial void SubscribeFailed(ILogger logger, Exception exception);
+            Message = "Subscribing to Redis channel {Channel} failed; it is retried.")]
+        public static partial void SubscribeFailed(ILogger logger, RedisChannel channel, Exception exception);
+
+        [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, EventName = "SubscribeRefused",
+            Message = "Redis refused the subscription to channel {Channel} (check the Redis user's channel permissions); it is retried.")]
+        public static partial void SubscribeRefused(ILogger logger, RedisChannel channel, Exception exception);
+
+        [LoggerMessage(EventId = 1511, Level = LogLevel.Error, EventName = "SubscriptionMaintenanceFailed",
+            Message = "Maintaining the subscription to Redis channel {Channel} failed; the other channels go on.")]
+        public static partial void MaintenanceFailed(ILogger logger, RedisChannel channel, Exception exception);
 
         [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
             Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]

@@ -6,6 +6,8 @@ namespace PushEx.PubSub.Redis;
 /// <summary>Publishing pushes and disconnects, and handling what other nodes publish.</summary>
 internal sealed partial class RedisPubSubAdapter
 {
+    private static readonly TimeSpan PublishRetryInterval = TimeSpan.FromMilliseconds(250);
+
     public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
     {
         var local = _broadcaster.Broadcast(push);
@@ -50,7 +52,7 @@ internal sealed partial class RedisPubSubAdapter
                 throw new BackplaneUnavailableException("Redis stayed unreachable past the message's retry deadline.");
             }
 
-            await Task.Delay(RetryInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(PublishRetryInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,9 +16,6 @@ namespace PushEx.PubSub.Redis;
 /// </summary>
 internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedService, IAsyncDisposable
 {
-    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(250);
-
     private readonly Guid _node = Guid.NewGuid();
     private readonly RedisOptions _options;
     private readonly RedisChannels _channels;
@@ -25,11 +23,19 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
     private readonly SocketRegistry _sockets;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    // Guards the subscription table and every subscription's state; never held across an await.
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, TopicSubscription> _topics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChannelSubscription> _topics = new(StringComparer.Ordinal);
+    private readonly ChannelSubscription _control;
+    private readonly Channel<ChannelSubscription> _due = Channel.CreateUnbounded<ChannelSubscription>(new UnboundedChannelOptions { SingleReader = true });
+    private Task _maintenance = Task.CompletedTask;
+    private ITimer? _retryTimer;
+    private TimeSpan _retryDelay = MinRetryDelay;
+    private bool _disposed;
+
     private IConnectionMultiplexer? _connection;
     private bool _ownsConnection;
-    private ChannelMessageQueue? _control;
     private volatile bool _available;
     private int _failedWhileUnavailable;
 
@@ -46,6 +52,9 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         _sockets = sockets;
         _timeProvider = timeProvider;
         _logger = logger;
+
+        // The control channel (disconnects by socket id) is wanted for the node's whole life.
+        _control = new ChannelSubscription(_channels.Control, topic: null) { References = 1 };
     }
 
     public bool IsAvailable => _available;
@@ -69,11 +78,12 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
         _connection.ConnectionFailed += OnConnectionFailed;
         _connection.ConnectionRestored += OnConnectionRestored;
+        _maintenance = MaintainAsync();
         _available = _connection.IsConnected;
         if (_available)
         {
             Log.Connected(_logger, _node);
-            await SubscribeControlAsync().ConfigureAwait(false);
+            await SubscribeAsync(_control).ConfigureAwait(false);
         }
         else
         {
@@ -83,8 +93,32 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Stops every timer and the maintenance loop, then lets go of Redis: a multiplexer of our own is disposed; on the
+    /// app's multiplexer, which lives on, this node's subscriptions are removed so nothing keeps buffering for it.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        ChannelSubscription[] subscriptions;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _retryTimer?.Dispose();
+            _retryTimer = null;
+            subscriptions = [_control, .. _topics.Values];
+            foreach (var subscription in subscriptions)
+            {
+                subscription.CancelPendingUnsubscribe();
+            }
+        }
+
+        _due.Writer.TryComplete();
+        await _maintenance.ConfigureAwait(false);
         if (_connection is null)
         {
             return;
@@ -95,19 +129,20 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         if (_ownsConnection)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
+            return;
         }
-    }
 
-    private async Task SubscribeControlAsync()
-    {
-        try
+        foreach (var subscription in subscriptions)
         {
-            _control ??= await _connection!.GetSubscriber().SubscribeAsync(_channels.Control).WaitAsync(SubscribeTimeout).ConfigureAwait(false);
-            _control.OnMessage(OnControlMessage);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            Log.SubscribeFailed(_logger, ex);
+            await subscription.Gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await ReleaseQueueAsync(subscription).ConfigureAwait(false);
+            }
+            finally
+            {
+                subscription.Gate.Release();
+            }
         }
     }
 
@@ -122,49 +157,26 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (_available || _connection?.IsConnected != true)
+        if (_connection?.IsConnected != true)
         {
             return;
         }
 
-        _available = true;
-        var failed = Interlocked.Exchange(ref _failedWhileUnavailable, 0);
-        if (failed > 0)
+        if (!_available)
         {
-            Log.RestoredAfterLosses(_logger, failed);
-        }
-        else
-        {
-            Log.Restored(_logger);
-        }
-        _ = RestoreSubscriptionsAsync();
-    }
-
-    // Redis forgot this node's subscriptions with the broken connection; the multiplexer renews the ones it
-    // knows, and this makes those that could not be made while Redis was down.
-    private async Task RestoreSubscriptionsAsync()
-    {
-        await SubscribeControlAsync().ConfigureAwait(false);
-        KeyValuePair<string, TopicSubscription>[] wanted;
-        lock (_lock)
-        {
-            wanted = [.. _topics.Where(entry => entry.Value.References > 0)];
-        }
-
-        foreach (var (topic, subscription) in wanted)
-        {
-            await subscription.Gate.WaitAsync().ConfigureAwait(false);
-            try
+            _available = true;
+            var failed = Interlocked.Exchange(ref _failedWhileUnavailable, 0);
+            if (failed > 0)
             {
-                if (subscription.Queue is null && _available)
-                {
-                    await TrySubscribeTopicAsync(topic, subscription).ConfigureAwait(false);
-                }
+                Log.RestoredAfterLosses(_logger, failed);
             }
-            finally
+            else
             {
-                subscription.Gate.Release();
+                Log.Restored(_logger);
             }
         }
+
+        // Every restored connection, not only the first: the subscription connection may come back after the other.
+        RestoreSubscriptions();
     }
 }

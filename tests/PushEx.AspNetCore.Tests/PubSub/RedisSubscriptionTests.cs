@@ -118,6 +118,22 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SubscribeUnansweredUntilItTimedOut_IsRetried_AndTheTopicGetsEachPushOnce()
+    {
+        await using var a = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var b = await RedisHosts.StartAsync($"{_redis.Configuration},asyncTimeout=500");
+
+        // Redis holds every command, the SUBSCRIBE too, well past the half second node B waits for an answer.
+        await ExecuteAsync("CLIENT", "PAUSE", "8000", "ALL");
+        await using var onB = await JoinAsync(b, "t");
+
+        await Eventually.TrueAsync(() => CountSubscribers(_redis, "pushex:topic:t") == 1, "node B subscribed once Redis answered again", TimeSpan.FromSeconds(20));
+        Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "t", "1"), TestContext.Current.CancellationToken));
+        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(onB);
+    }
+
+    [Fact]
     public async Task DisposingTheNode_DisposesThePendingUnsubscribes()
     {
         var time = new TimerTrackingTimeProvider();

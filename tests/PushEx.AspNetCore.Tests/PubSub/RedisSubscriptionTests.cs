@@ -160,6 +160,27 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DisposingTheNode_OnTheAppsMultiplexer_ReleasesItsSubscriptions()
+    {
+        await using var shared = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var host = await PushExTestHost.StartAsync(configurePushEx: pushEx => pushEx.AddRedis(options =>
+        {
+            options.ConnectionFactory = _ => Task.FromResult<IConnectionMultiplexer>(shared);
+            options.UnsubscribeDelay = TimeSpan.FromMinutes(7);
+        }));
+        await using (var client = await JoinAsync(host, "t"))
+        {
+            Assert.Equal(1, CountSubscribers(_redis, "pushex:topic:t"));
+        }
+
+        await host.DisposeAsync();
+
+        Assert.True(shared.IsConnected);
+        Assert.Equal(0, CountSubscribers(_redis, "pushex:topic:t"));
+        Assert.Equal(0, CountSubscribers(_redis, "pushex:control"));
+    }
+
+    [Fact]
     public async Task JoinAfterTheAppDisposedItsMultiplexer_IsAnsweredOk_AndTheSocketStaysUp()
     {
         var shared = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);

@@ -1,3 +1,5 @@
+using PushEx.History;
+
 namespace PushEx;
 
 /// <summary>
@@ -90,4 +92,7 @@ public sealed class PushExOptions
     /// <c>Origin</c> header (a native or server client) is always allowed.
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>The history of each topic, from which reconnecting clients recover what they missed.</summary>
+    public HistoryOptions History { get; } = new();
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using PushEx.History;
 
 namespace PushEx.Pipeline;
 
@@ -19,6 +20,14 @@ public sealed class Push
         Channel = channel;
         Content = content;
         UnixMsAcceptedAt = unixMsAcceptedAt;
+        MsgPayload = content.MsgPayload;
+    }
+
+    /// <summary>A push that already has its place in the topic's history (one received from another node, or read back).</summary>
+    internal Push(string channel, string @event, ReadOnlyMemory<byte> data, long unixMsAcceptedAt, StreamPosition position)
+        : this(channel, @event, data, unixMsAcceptedAt)
+    {
+        AssignPosition(position);
     }
 
     /// <summary>The topic whose subscribers receive the push.</summary>
@@ -33,8 +42,27 @@ public sealed class Push
     /// <summary>When PushEx accepted the push, in Unix milliseconds.</summary>
     public long UnixMsAcceptedAt { get; }
 
+    /// <summary>
+    /// The push's place in its topic's history; null when the topic keeps no history. Set once, by the pub/sub adapter,
+    /// before any subscriber receives the push.
+    /// </summary>
+    public StreamPosition? Position { get; private set; }
+
     /// <summary>The event and data, shared with the other pushes of the same API call.</summary>
     internal PushContent Content { get; }
+
+    /// <summary>
+    /// The payload of the <c>"msg"</c> frame: <c>{"data":…,"event":…}</c>, with <c>"offset"</c> and <c>"epoch"</c> once
+    /// the push has a position. The same for every subscriber, so a fan-out still encodes it once.
+    /// </summary>
+    internal ReadOnlyMemory<byte> MsgPayload { get; private set; }
+
+    /// <summary>Gives the push its place in the topic's history; the adapter calls it before the push is delivered.</summary>
+    internal void AssignPosition(StreamPosition position)
+    {
+        Position = position;
+        MsgPayload = Content.WithPosition(position);
+    }
 
     /// <summary>True when <paramref name="json"/> is exactly one valid JSON value, as a push's data must be.</summary>
     internal static bool IsValidData(ReadOnlySpan<byte> json)

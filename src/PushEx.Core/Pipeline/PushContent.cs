@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using PushEx.History;
 using PushEx.Protocol;
 
 namespace PushEx.Pipeline;
@@ -47,4 +48,22 @@ internal sealed class PushContent
 
     /// <summary>The payload of the <c>"msg"</c> frame, the same for every protocol version and subscriber.</summary>
     public ReadOnlyMemory<byte> MsgPayload { get; }
+
+    /// <summary>The payload with the push's place in its topic's history: <c>{"data":…,"event":…,"offset":17,"epoch":"…"}</c>.</summary>
+    public ReadOnlyMemory<byte> WithPosition(StreamPosition position)
+    {
+        var buffer = new ArrayBufferWriter<byte>(MsgPayload.Length + 48 + position.Epoch.Length);
+        using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("data"u8);
+            writer.WriteRawValue(Data.Span, skipInputValidation: true);
+            writer.WriteString("event"u8, Event);
+            writer.WriteNumber("offset"u8, position.Offset);
+            writer.WriteString("epoch"u8, position.Epoch);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
+    }
 }

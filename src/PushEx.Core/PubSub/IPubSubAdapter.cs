@@ -1,3 +1,4 @@
+using PushEx.History;
 using PushEx.Pipeline;
 
 namespace PushEx.PubSub;
@@ -14,7 +15,9 @@ internal interface IPubSubAdapter
 
     /// <summary>
     /// Delivers the push to the subscribers of its channel on every node. Returns false when no node listens
-    /// to the channel, so the pipeline can record "no listeners" as the original does.
+    /// to the channel, so the pipeline can record "no listeners" as the original does. When the topic keeps history,
+    /// the push is given its <see cref="Push.Position"/> and kept, in one step with the delivery, so offsets, history
+    /// and every node's delivery agree on one order; a push nobody listens to is kept all the same.
     /// </summary>
     /// <exception cref="BackplaneUnavailableException">The backplane stayed unreachable past the push's retry deadline.</exception>
     ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken);
@@ -31,4 +34,19 @@ internal interface IPubSubAdapter
 
     /// <summary>A local subscription of <paramref name="topic"/> ended (one call per <see cref="SubscribeAsync"/>).</summary>
     void Unsubscribe(string topic);
+
+    /// <summary>
+    /// Reads the pushes of <paramref name="topic"/> after <paramref name="afterOffset"/> (none when it is
+    /// <see cref="long.MaxValue"/>: only the topic's position is wanted), and the topic's position now.
+    /// </summary>
+    ValueTask<HistoryRead> ReadHistoryAsync(string topic, long afterOffset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records, for the length of the history window and where every node can find it, the position each topic had
+    /// reached for a socket with <paramref name="socketId"/> when it ended; a later one for the same topic replaces it.
+    /// </summary>
+    ValueTask SaveResumePositionsAsync(string socketId, IReadOnlyList<KeyValuePair<string, StreamPosition>> positions, CancellationToken cancellationToken);
+
+    /// <summary>The position recorded for <paramref name="socketId"/> and <paramref name="topic"/> within the window, if any.</summary>
+    ValueTask<StreamPosition?> FindResumePositionAsync(string socketId, string topic, CancellationToken cancellationToken);
 }

@@ -1,3 +1,4 @@
+using PushEx.History;
 using PushEx.Pipeline;
 using PushEx.Topics;
 
@@ -19,4 +20,13 @@ internal sealed class InMemoryPubSubAdapter(LocalBroadcaster broadcaster, Socket
     public void Unsubscribe(string topic)
     {
     }
+
+    public ValueTask<HistoryRead> ReadHistoryAsync(string topic, long afterOffset, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(HistoryRead.None);
+
+    public ValueTask SaveResumePositionsAsync(string socketId, IReadOnlyList<KeyValuePair<string, StreamPosition>> positions, CancellationToken cancellationToken) =>
+        ValueTask.CompletedTask;
+
+    public ValueTask<StreamPosition?> FindResumePositionAsync(string socketId, string topic, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<StreamPosition?>(null);
 }

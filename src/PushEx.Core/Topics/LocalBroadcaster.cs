@@ -57,7 +57,7 @@ internal sealed class LocalBroadcaster(TopicRegistry topics, InstrumentationHook
         {
             if (cached.IsEmpty)
             {
-                cached = serializer.EncodeSharedPush(push.Channel, "msg", push.Content.MsgPayload.Span);
+                cached = serializer.EncodeSharedPush(push.Channel, "msg", push.MsgPayload.Span);
             }
 
             return cached;

@@ -1,3 +1,4 @@
+using PushEx.History;
 using PushEx.Pipeline;
 using PushEx.PubSub;
 
@@ -23,4 +24,13 @@ internal sealed class GatedPubSubAdapter(IPubSubAdapter inner) : IPubSubAdapter
     public ValueTask SubscribeAsync(string topic, CancellationToken cancellationToken) => inner.SubscribeAsync(topic, cancellationToken);
 
     public void Unsubscribe(string topic) => inner.Unsubscribe(topic);
+
+    public ValueTask<HistoryRead> ReadHistoryAsync(string topic, long afterOffset, CancellationToken cancellationToken) =>
+        inner.ReadHistoryAsync(topic, afterOffset, cancellationToken);
+
+    public ValueTask SaveResumePositionsAsync(string socketId, IReadOnlyList<KeyValuePair<string, StreamPosition>> positions, CancellationToken cancellationToken) =>
+        inner.SaveResumePositionsAsync(socketId, positions, cancellationToken);
+
+    public ValueTask<StreamPosition?> FindResumePositionAsync(string socketId, string topic, CancellationToken cancellationToken) =>
+        inner.FindResumePositionAsync(socketId, topic, cancellationToken);
 }

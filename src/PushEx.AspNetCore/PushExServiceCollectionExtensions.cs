@@ -6,6 +6,7 @@ using PushEx.AspNetCore.Api;
 using PushEx.AspNetCore.Health;
 using PushEx.AspNetCore.Shutdown;
 using PushEx.AspNetCore.Sockets;
+using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
 using PushEx.PubSub;
@@ -44,6 +45,7 @@ public static class PushExServiceCollectionExtensions
             provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<TopicRegistry>()));
         services.TryAddSingleton<IdleTimeoutSweeper>();
         services.AddHostedService(provider => provider.GetRequiredService<IdleTimeoutSweeper>());
+        services.TryAddSingleton<HistoryPolicy>();
         services.TryAddSingleton<SocketServices>();
         services.TryAddSingleton<PushSocketEndpoint>();
 

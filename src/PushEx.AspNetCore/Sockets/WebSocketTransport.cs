@@ -87,7 +87,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         }
         finally
         {
-            socket.OnClosed();
+            await socket.OnClosedAsync().ConfigureAwait(false);
             await WaitForCloseAsync(socket).ConfigureAwait(false);
             _ended = true;
             _closeTimer?.Dispose();

@@ -1,9 +1,13 @@
+using PushEx.Pipeline;
+using PushEx.Topics;
+
 namespace PushEx.Sockets;
 
 /// <summary>
 /// One frame waiting in a socket's outbox: <see cref="Prefix"/> followed by <see cref="Body"/>. Both are
 /// immutable. A fan-out shares one body among all subscribers and gives each its own small prefix (the part
-/// carrying its join ref), so a push is serialized once however many sockets receive it.
+/// carrying its join ref), so a push is serialized once however many sockets receive it. A push frame names its
+/// subscription and push, so that the writer can record what the client was actually sent (where it resumes from).
 /// </summary>
 internal readonly record struct OutboundFrame(ReadOnlyMemory<byte> Prefix, ReadOnlyMemory<byte> Body, bool IsBinary)
 {
@@ -13,5 +17,19 @@ internal readonly record struct OutboundFrame(ReadOnlyMemory<byte> Prefix, ReadO
     {
     }
 
+    /// <summary>A push for one subscription.</summary>
+    public OutboundFrame(Subscription subscription, Push push, ReadOnlyMemory<byte> body)
+        : this(subscription.FramePrefix, body, IsBinary: false)
+    {
+        Subscription = subscription;
+        Push = push;
+    }
+
     public int Length => Prefix.Length + Body.Length;
+
+    /// <summary>The subscription a push frame is for; null for any other frame.</summary>
+    public Subscription? Subscription { get; }
+
+    /// <summary>The push a push frame carries; null for any other frame.</summary>
+    public Push? Push { get; }
 }

@@ -26,5 +26,21 @@ internal sealed partial class PushSocket
         [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, EventName = "UnsupportedEvent",
             Message = "A client pushed '{Event}' to a joined topic; PushEx channels take no client pushes, so it was answered with an error.")]
         public static partial void UnsupportedEvent(ILogger logger, string @event);
+
+        [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, EventName = "RecoverMalformed",
+            Message = "A join's 'recover' is not an object with a string epoch and an offset of 0 or more; the join goes on without it.")]
+        public static partial void RecoverMalformed(ILogger logger);
+
+        [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, EventName = "HistoryUnavailable",
+            Message = "The topic history could not be read for a join; the client gets live pushes only.")]
+        public static partial void HistoryUnavailable(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1008, Level = LogLevel.Debug, EventName = "RecoveryImpossible",
+            Message = "A join to {Topic} could not be recovered (missed: {Missed}): its history changed or no longer reaches back; the client is told recovered: false.")]
+        public static partial void RecoveryImpossible(ILogger logger, string topic, long? missed);
+
+        [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, EventName = "ResumeSaveFailed",
+            Message = "Recording where an ended socket's topics stood failed; a reconnect of its socket id gets live pushes only.")]
+        public static partial void ResumeSaveFailed(ILogger logger, Exception exception);
     }
 }

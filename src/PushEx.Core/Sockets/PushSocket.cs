@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using PushEx.History;
 using PushEx.Protocol;
 using PushEx.Topics;
 
@@ -110,8 +111,13 @@ internal sealed partial class PushSocket
     /// <summary>Queues a frame for the client; false when the socket is closing or the frame overflowed its queue.</summary>
     public bool Send(OutboundFrame frame) => _outbox.TryEnqueue(frame);
 
-    /// <summary>Unregisters the socket and all its subscriptions; the transport calls it once the connection has ended.</summary>
-    public void OnClosed()
+    /// <summary>
+    /// Unregisters the socket and all its subscriptions; the transport calls it once the connection has ended. A
+    /// socket with a socket id then records, for each topic with history, where its client stands, once the outbox
+    /// has written all it will (so a reconnect resumes from exactly what was written), and only then leaves the
+    /// node's registry: the shutdown drain, which waits for the registry to empty, waits for that record too.
+    /// </summary>
+    public async Task OnClosedAsync()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
@@ -119,13 +125,21 @@ internal sealed partial class PushSocket
         }
 
         // The frame handler has returned for good, so reading the table here races with nothing.
-        foreach (var subscription in _channels.Values)
+        var ended = _channels.Values.ToArray();
+        foreach (var subscription in ended)
         {
             Unregister(subscription);
         }
 
         _channels.Clear();
-        _services.Sockets.Remove(this);
+        try
+        {
+            await SaveResumePositionsAsync(ended).ConfigureAwait(false);
+        }
+        finally
+        {
+            _services.Sockets.Remove(this);
+        }
     }
 
     private async ValueTask JoinAsync(ClientMessage message, CancellationToken cancellationToken)
@@ -153,7 +167,8 @@ internal sealed partial class PushSocket
                 return;
             }
 
-            var result = await CallJoinAsync(message, topic, cancellationToken).ConfigureAwait(false);
+            var parameters = ParseJoinPayload(message);
+            var result = await CallJoinAsync(parameters, topic, cancellationToken).ConfigureAwait(false);
             if (!result.IsOk)
             {
                 Reply(message, message.JoinRef, "error", result.Response.Span);
@@ -164,9 +179,23 @@ internal sealed partial class PushSocket
             await _services.Backplane.SubscribeAsync(topic, cancellationToken).ConfigureAwait(false);
             var prefix = _serializer.EncodeJoinRefPrefix(message.JoinRef);
             var subscription = new Subscription(this, topic, message.JoinRef, prefix, _services.TimeProvider.GetUtcNow());
+            var hasHistory = _services.History.MaxPushesFor(topic) > 0;
+            StreamPosition? recoverFrom = null;
+            if (hasHistory)
+            {
+                recoverFrom = ReadRecover(parameters) ?? await FindResumePositionAsync(topic, cancellationToken).ConfigureAwait(false);
+
+                // Pushes that arrive while the history is read wait here, behind the reply and the missed pushes.
+                subscription.Held = [];
+            }
+
             _channels[topic] = subscription;
             var reply = EncodeReply(message, message.JoinRef, "ok", result.Response.Span);
             _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
+            if (hasHistory)
+            {
+                await GoLiveAsync(subscription, recoverFrom, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -177,18 +206,21 @@ internal sealed partial class PushSocket
         }
     }
 
-    private async ValueTask<JoinResult> CallJoinAsync(ClientMessage message, string topic, CancellationToken cancellationToken)
+    // The join payload as JSON; a binary or malformed one gives the handler an undefined element, as before.
+    private static JsonElement ParseJoinPayload(ClientMessage message)
     {
-        JsonElement parameters;
         try
         {
-            parameters = message.IsBinary ? default : JsonSerializer.Deserialize<JsonElement>(message.Payload.Span);
+            return message.IsBinary ? default : JsonSerializer.Deserialize<JsonElement>(message.Payload.Span);
         }
         catch (JsonException)
         {
-            parameters = default;
+            return default;
         }
+    }
 
+    private async ValueTask<JoinResult> CallJoinAsync(JsonElement parameters, string topic, CancellationToken cancellationToken)
+    {
         try
         {
             var context = new JoinContext(topic, parameters, Assigns, SocketId);

@@ -186,6 +186,11 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 {
                     await SendJoinedAsync(frame).ConfigureAwait(false);
                 }
+
+                if (frame.Push is { } push)
+                {
+                    frame.Subscription!.MarkWritten(push);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.PubSub;
 using PushEx.Topics;
@@ -12,6 +13,7 @@ internal sealed class SocketServices(
     TopicRegistry topics,
     SocketRegistry sockets,
     IPubSubAdapter backplane,
+    HistoryPolicy history,
     PushMetrics metrics,
     IOptions<PushExOptions> options,
     TimeProvider timeProvider,
@@ -25,6 +27,9 @@ internal sealed class SocketServices(
 
     /// <summary>Told when a topic's local subscriptions begin and end, so a cluster node listens to exactly its topics.</summary>
     public IPubSubAdapter Backplane { get; } = backplane;
+
+    /// <summary>Which topics keep history, so their joins recover and their sockets record where they stood.</summary>
+    public HistoryPolicy History { get; } = history;
 
     public PushMetrics Metrics { get; } = metrics;
 

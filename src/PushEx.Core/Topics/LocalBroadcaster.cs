@@ -44,10 +44,17 @@ internal sealed class LocalBroadcaster(TopicRegistry topics, InstrumentationHook
 
         public void SendTo(Subscription subscription)
         {
+            if (subscription.Held is not null)
+            {
+                // Its join is reading the topic's history; it gets this push after that, merged by offset.
+                subscription.Hold(push);
+                return;
+            }
+
             var body = subscription.Socket.Version == ProtocolVersion.V2
                 ? Shared(ref _v2, V2JsonSerializer.Instance)
                 : Shared(ref _v1, V1JsonSerializer.Instance);
-            if (subscription.Socket.Send(new OutboundFrame(subscription.FramePrefix, body, IsBinary: false)))
+            if (subscription.Socket.Send(new OutboundFrame(subscription, push, body)))
             {
                 Delivered++;
             }

@@ -90,6 +90,29 @@ internal sealed class TopicRegistry
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> under the lock of <paramref name="subscription"/>'s topic, so no push of the topic
+    /// is handed out meanwhile; false (and nothing run) when the subscription is no longer registered.
+    /// </summary>
+    public bool WithLock<TState>(Subscription subscription, Action<Subscription, TState> action, TState state)
+    {
+        if (!_topics.TryGetValue(subscription.Topic, out var subscribers))
+        {
+            return false;
+        }
+
+        lock (subscribers)
+        {
+            if (!subscribers.Members.Contains(subscription))
+            {
+                return false;
+            }
+
+            action(subscription, state);
+            return true;
+        }
+    }
+
     /// <summary>A copy of every subscription, for statistics.</summary>
     public List<Subscription> Snapshot()
     {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 using PushEx.AspNetCore.Sockets;
 using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
 using PushEx.Protocol;
@@ -40,13 +41,17 @@ public sealed class WebSocketTransportTests : IDisposable
         });
         var sockets = new SocketRegistry();
         var topics = new TopicRegistry();
+        var backplane = Substitute.For<IPubSubAdapter>();
+        backplane.ReadHistoryAsync(Arg.Any<string>(), Arg.Any<long>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(HistoryRead.None));
+        var options = Options.Create(new PushExOptions());
         _services = new SocketServices(
             handler,
             topics,
             sockets,
-            Substitute.For<IPubSubAdapter>(),
+            backplane,
+            new HistoryPolicy(options),
             new PushMetrics(_provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sockets, topics),
-            Options.Create(new PushExOptions()),
+            options,
             TimeProvider.System,
             NullLoggerFactory.Instance);
     }

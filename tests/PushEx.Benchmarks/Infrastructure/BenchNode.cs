@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.Protocol;
 using PushEx.PubSub;
@@ -26,13 +27,15 @@ internal sealed class BenchNode : IDisposable
         var metrics = new PushMetrics(_meters, sockets, topics);
         var hooks = new InstrumentationHooks([], TimeProvider.System, NullLogger<InstrumentationHooks>.Instance);
         Broadcaster = new LocalBroadcaster(topics, hooks, metrics);
+        var options = Options.Create(new PushExOptions());
         _services = new SocketServices(
             new AcceptAllSocketHandler(),
             topics,
             sockets,
             new InMemoryPubSubAdapter(Broadcaster, sockets),
+            new HistoryPolicy(options),
             metrics,
-            Options.Create(new PushExOptions()),
+            options,
             TimeProvider.System,
             NullLoggerFactory.Instance);
     }
@@ -58,7 +61,7 @@ internal sealed class BenchNode : IDisposable
     {
         foreach (var socket in _sockets)
         {
-            socket.OnClosed();
+            socket.OnClosedAsync().GetAwaiter().GetResult();
         }
 
         _meters.Dispose();

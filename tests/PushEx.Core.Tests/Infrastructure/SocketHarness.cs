@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
+using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.Protocol;
 using PushEx.PubSub;
@@ -24,7 +25,9 @@ internal sealed class SocketHarness
         Handler.JoinAsync(Arg.Any<JoinContext>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(JoinResult.Ok()));
         // Meters live as long as the test process; nothing listens to them unless a test does.
         Metrics = new PushMetrics(new TestMeterFactory(), Sockets, Topics);
-        Services = new SocketServices(Handler, Topics, Sockets, Backplane, Metrics, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance);
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options);
+        Backplane.ReadHistoryAsync(Arg.Any<string>(), Arg.Any<long>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(HistoryRead.None));
+        Services = new SocketServices(Handler, Topics, Sockets, Backplane, new HistoryPolicy(wrapped), Metrics, wrapped, Time, NullLoggerFactory.Instance);
     }
 
     public ISocketHandler Handler { get; } = Substitute.For<ISocketHandler>();

@@ -140,12 +140,12 @@ public sealed class IdleTimeoutSweeperTests
     }
 
     [Fact]
-    public void Sweep_SocketUnregistered_NotVisited()
+    public async Task Sweep_SocketUnregistered_NotVisited()
     {
         var node = new SocketHarness(options => options.IdleTimeout = TimeSpan.FromSeconds(4));
         using var sweeper = CreateSweeper(node, startTimer: false);
         var client = node.Connect();
-        client.Socket.OnClosed();
+        await client.Socket.OnClosedAsync();
         node.Time.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(0, sweeper.Sweep());

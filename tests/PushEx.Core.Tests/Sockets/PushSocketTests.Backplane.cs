@@ -46,7 +46,7 @@ public sealed partial class PushSocketTests
 
         _node.Backplane.Received(1).Unsubscribe("a");
         _node.Backplane.Received(1).Unsubscribe("b");
-        client.Socket.OnClosed();
+        await client.Socket.OnClosedAsync();
 
         await _node.Backplane.Received(1).SubscribeAsync("a", Arg.Any<CancellationToken>());
         await _node.Backplane.Received(2).SubscribeAsync("b", Arg.Any<CancellationToken>());

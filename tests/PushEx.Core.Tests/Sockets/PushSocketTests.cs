@@ -197,7 +197,7 @@ public sealed partial class PushSocketTests
         await other.SendTextAsync("""["7","7","a","phx_join",{}]""");
         Assert.Equal(3, _node.Topics.ChannelCount);
 
-        client.Socket.OnClosed();
+        await client.Socket.OnClosedAsync();
 
         Assert.Equal(1, _node.Topics.ChannelCount);
         Assert.Equal([(other.Socket, (string?)"7")], _node.SubscribersOf("a"));
@@ -212,9 +212,9 @@ public sealed partial class PushSocketTests
     {
         var client = _node.Connect();
         await client.SendTextAsync("""["1","1","a","phx_join",{}]""");
-        client.Socket.OnClosed();
+        await client.Socket.OnClosedAsync();
 
-        client.Socket.OnClosed();
+        await client.Socket.OnClosedAsync();
 
         Assert.Equal(0, _node.Topics.ChannelCount);
         Assert.Equal(0, _node.Sockets.Count);

@@ -64,7 +64,7 @@ public sealed class ConnectionStatisticsTests
 
         await client.SendTextAsync("""["1","3","a","phx_leave",{}]""");
         Assert.Equal(2, _statistics.ChannelCount);
-        client.Socket.OnClosed();
+        await client.Socket.OnClosedAsync();
 
         Assert.Equal(1, _statistics.SocketCount);
         Assert.Equal(1, _statistics.ChannelCount);

@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Text.Json;
+using PushEx.History;
+using PushEx.Pipeline;
+using PushEx.Protocol;
+using PushEx.Topics;
+
+namespace PushEx.Sockets;
+
+/// <summary>
+/// Recovery: a join to a topic with history resumes from where its client stood (the <c>recover</c> of its payload,
+/// else the position recorded when an earlier socket of the same socket id ended), and a socket with a socket id
+/// records those positions when it ends. Between the join reply and the live pushes the client gets one
+/// <c>"recovery"</c> event and every push it missed, in order, with no gap and no duplicate.
+/// </summary>
+internal sealed partial class PushSocket
+{
+    // {"recover": {"epoch": "…", "offset": 17}} in the join payload; anything else there is no explicit recovery.
+    private StreamPosition? ReadRecover(JsonElement parameters)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("recover", out var recover))
+        {
+            return null;
+        }
+
+        if (recover.ValueKind == JsonValueKind.Object
+            && recover.TryGetProperty("epoch", out var epoch) && epoch.ValueKind == JsonValueKind.String
+            && recover.TryGetProperty("offset", out var offset) && offset.TryGetInt64(out var value) && value >= 0)
+        {
+            return new StreamPosition(epoch.GetString()!, value);
+        }
+
+        Log.RecoverMalformed(_services.SocketLogger);
+        return null;
+    }
+
+    private async ValueTask<StreamPosition?> FindResumePositionAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (SocketId is not { } socketId)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _services.Backplane.FindResumePositionAsync(socketId, topic, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Without the record the join goes on as a fresh one; the client then gets only live pushes.
+            Log.HistoryUnavailable(_services.SocketLogger, ex);
+            return null;
+        }
+    }
+
+    // The subscription is registered (holding) and its reply queued: read the history, then, under the topic's lock,
+    // send what the client missed and what arrived meanwhile, and let the subscription go live.
+    private async ValueTask GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom, CancellationToken cancellationToken)
+    {
+        HistoryRead read;
+        try
+        {
+            read = await _services.Backplane.ReadHistoryAsync(subscription.Topic, recoverFrom?.Offset ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.HistoryUnavailable(_services.SocketLogger, ex);
+            read = HistoryRead.None;
+        }
+
+        _services.Topics.WithLock(subscription, static (subscription, state) => state.Socket.GoLive(subscription, state.RecoverFrom, state.Read), (Socket: this, RecoverFrom: recoverFrom, Read: read));
+    }
+
+    // Under the topic's lock.
+    private void GoLive(Subscription subscription, StreamPosition? recoverFrom, HistoryRead read)
+    {
+        var held = subscription.Held!;
+        subscription.Held = null;
+        var top = read.Top;
+        subscription.StartPosition = top ?? Origin;
+        var delivered = 0;
+        if (recoverFrom is { } from)
+        {
+            var sameHistory = top is { } current
+                ? (from.Epoch == current.Epoch || from.Epoch.Length == 0) && from.Offset <= current.Offset
+                : from.Epoch.Length == 0;
+            var recovered = sameHistory && (from.Offset == (top?.Offset ?? 0) || read.IsComplete);
+            long? missed = sameHistory ? (top?.Offset ?? 0) - from.Offset : null;
+            SendRecoveryEvent(subscription, recovered, top, missed);
+            if (recovered)
+            {
+                // What was written from here on is where the client stands, should this socket end during the replay.
+                subscription.StartPosition = from;
+                foreach (var push in read.Pushes)
+                {
+                    if (push.Position!.Value.Offset > from.Offset && SendPush(subscription, push))
+                    {
+                        delivered++;
+                    }
+                }
+
+                _services.Metrics.Recovered(delivered);
+            }
+            else
+            {
+                Log.RecoveryImpossible(_services.SocketLogger, subscription.Topic, missed);
+                _services.Metrics.RecoveryFailed();
+            }
+        }
+
+        var live = 0;
+        foreach (var push in held)
+        {
+            // The history read covered every push up to its top; later ones (or a new history's) go out now.
+            if (top is { } current && push.Position is { } position && position.Epoch == current.Epoch && position.Offset <= current.Offset)
+            {
+                continue;
+            }
+
+            if (SendPush(subscription, push))
+            {
+                live++;
+            }
+        }
+
+        if (live > 0)
+        {
+            _services.Metrics.Delivered(live);
+        }
+    }
+
+    // A position before any history: a client that joined a topic that had none yet missed every push since.
+    private static readonly StreamPosition Origin = new(string.Empty, 0);
+
+    private bool SendPush(Subscription subscription, Push push) =>
+        Send(new OutboundFrame(subscription, push, _serializer.EncodeSharedPush(subscription.Topic, "msg", push.MsgPayload.Span)));
+
+    // {"recovered": true, "epoch": "…", "offset": 17, "missed": 3}: missed is null when unknown (another history).
+    private void SendRecoveryEvent(Subscription subscription, bool recovered, StreamPosition? top, long? missed)
+    {
+        var payload = new ArrayBufferWriter<byte>(96);
+        using (var writer = new Utf8JsonWriter(payload, PhoenixSerializer.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("recovered"u8, recovered);
+            if (top is { } position)
+            {
+                writer.WriteString("epoch"u8, position.Epoch);
+                writer.WriteNumber("offset"u8, position.Offset);
+            }
+            else
+            {
+                writer.WriteNull("epoch"u8);
+                writer.WriteNumber("offset"u8, 0);
+            }
+
+            if (missed is { } count)
+            {
+                writer.WriteNumber("missed"u8, count);
+            }
+            else
+            {
+                writer.WriteNull("missed"u8);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        SendMessage(subscription.JoinRef, null, subscription.Topic, "recovery", payload.WrittenSpan);
+    }
+
+    private async Task SaveResumePositionsAsync(Subscription[] ended)
+    {
+        if (SocketId is not { } socketId || !ended.Any(subscription => subscription.StartPosition is not null))
+        {
+            return;
+        }
+
+        // Once the outbox is done (its close written, or writing failed), what each client was sent is final.
+        _outbox.Close(SocketCloseCode.GoingAway, "connection ended");
+        await _outbox.Completion.ConfigureAwait(false);
+        var positions = new List<KeyValuePair<string, StreamPosition>>(ended.Length);
+        foreach (var subscription in ended)
+        {
+            if (subscription.ResumePosition is { } position)
+            {
+                positions.Add(new(subscription.Topic, position));
+            }
+        }
+
+        try
+        {
+            await _services.Backplane.SaveResumePositionsAsync(socketId, positions, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Its client's next join then starts fresh; the loss is logged, the socket's end is not held up.
+            Log.ResumeSaveFailed(_services.SocketLogger, ex);
+        }
+    }
+}

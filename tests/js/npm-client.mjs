@@ -12,8 +12,9 @@ import { connectCases } from "./cases/connect.mjs";
 import { pushCases } from "./cases/pushes.mjs";
 import { lifecycleCases } from "./cases/lifecycle.mjs";
 import { keepAliveCases } from "./cases/keepalive.mjs";
+import { recoveryCases } from "./cases/recovery.mjs";
 
-const cases = { ...connectCases, ...pushCases, ...lifecycleCases, ...keepAliveCases };
+const cases = { ...connectCases, ...pushCases, ...lifecycleCases, ...keepAliveCases, ...recoveryCases };
 
 const run = startRun("npm-client", { overallTimeoutMs: 30_000 });
 const kind = run.arg("client");

@@ -183,6 +183,8 @@ function createPushexClient(url, options, Pushex) {
     connect: () => pushex.connect(),
     refreshParams: () => pushex.resetParams(),
     disconnect: () => pushex.disconnect(),
+    /** Closes the connection under the client, which did not ask for it (a network drop): it reconnects by itself. */
+    cut: () => socket.conn.close(4000, "cut"),
 
     /** `pushex.subscribe(topic)`: a Subscription with `bind(event, fn)` returning its unbind function. */
     subscribe: (topic) => pushex.subscribe(topic),
@@ -217,6 +219,8 @@ function createPhoenixClient(url, options, Socket) {
       params = await options.getParams();
     },
     disconnect: () => new Promise((resolve) => socket.disconnect(() => resolve())),
+    /** Closes the connection under the client, which did not ask for it (a network drop): it reconnects by itself. */
+    cut: () => socket.conn.close(4000, "cut"),
 
     /**
      * `socket.channel(topic).join()`; the handle's `bind(event, fn)` is `channel.on("msg", ...)` calling

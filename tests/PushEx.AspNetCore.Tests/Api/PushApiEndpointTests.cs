@@ -36,7 +36,7 @@ public sealed class PushApiEndpointTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"channel":["room:1"],"data":{"id":1},"event":"created"}""", await BodyAsync(response));
-        Assert.Equal("""["3",null,"room:1","msg",{"data":{"id":1},"event":"created"}]""", await v2.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"room:1","msg",{"data":{"id":1},"event":"created"}]""", await v2.ReceivePushAsync());
         Assert.Equal("""{"topic":"room:1","event":"msg","payload":{"data":{"id":1},"event":"created"},"ref":null}""", await v1.ReceiveTextAsync());
     }
 
@@ -51,8 +51,8 @@ public sealed class PushApiEndpointTests
 
         using var response = await PostAsync(http, """{"channel":"t","data":"d","event":"e"}""");
 
-        Assert.Equal("""["3",null,"t","msg",{"data":"d","event":"e"}]""", await first.ReceiveTextAsync());
-        Assert.Equal("""["11",null,"t","msg",{"data":"d","event":"e"}]""", await second.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"t","msg",{"data":"d","event":"e"}]""", await first.ReceivePushAsync());
+        Assert.Equal("""["11",null,"t","msg",{"data":"d","event":"e"}]""", await second.ReceivePushAsync());
         await Eventually.TrueAsync(() => instrumentation.Count("Delivered") == 2, "Delivered ran once per subscriber");
         Assert.Equal(["ApiRequested", "Requested", "ApiProcessed"], instrumentation.Calls.Where(c => c != "Delivered"));
     }
@@ -83,7 +83,7 @@ public sealed class PushApiEndpointTests
 
         using var response = await PostAsync(http, """{"channel":"reply","data":1,"event":"e"}""");
 
-        Assert.Equal("""["3",null,"reply","msg",{"data":1,"event":"e"}]""", await client.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"reply","msg",{"data":1,"event":"e"}]""", await client.ReceivePushAsync());
     }
 
     [Fact]
@@ -383,7 +383,7 @@ public sealed class PushApiEndpointTests
 
         for (var i = 0; i < 1000; i++)
         {
-            Assert.Equal($$"""["3",null,"ordered","msg",{"data":{{i}},"event":"e"}]""", await ordered.ReceiveTextAsync());
+            Assert.Equal($$"""["3",null,"ordered","msg",{"data":{{i}},"event":"e"}]""", await ordered.ReceivePushAsync());
         }
 
         await stopNoise.CancelAsync();
@@ -411,7 +411,7 @@ public sealed class PushApiEndpointTests
         using var response = await PostAsync(http, """{"channel":"t","data":"d","event":"e"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""["3",null,"t","msg",{"data":"d","event":"e"}]""", await client.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"t","msg",{"data":"d","event":"e"}]""", await client.ReceivePushAsync());
         await Eventually.TrueAsync(() => second.Count("Delivered") == 1, "Delivered reached the last instrumentation");
         Assert.Equal(["ApiRequested", "Requested", "ApiProcessed", "Delivered"], first.Calls);
         Assert.Equal(first.Calls, second.Calls);

@@ -24,7 +24,7 @@ public abstract class PubSubAdapterSpecification
         var listened = await adapter.PublishAsync(CreatePush(host, "t", "1"), TestContext.Current.CancellationToken);
 
         Assert.True(listened);
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await client.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await client.ReceivePushAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(client);
     }
 
@@ -71,7 +71,7 @@ public abstract class PubSubAdapterSpecification
 
         for (var i = 0; i < 300; i++)
         {
-            Assert.Equal($$"""["3",null,"ordered","msg",{"data":{{i}},"event":"e"}]""", await client.ReceiveTextAsync());
+            Assert.Equal($$"""["3",null,"ordered","msg",{"data":{{i}},"event":"e"}]""", await client.ReceivePushAsync());
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         {
             for (var i = 0; i < 100; i++)
             {
-                Assert.Equal($$"""["3",null,"room:1","msg",{"data":{{i}},"event":"e"}]""", await client.ReceiveTextAsync());
+                Assert.Equal($$"""["3",null,"room:1","msg",{"data":{{i}},"event":"e"}]""", await client.ReceivePushAsync());
             }
 
             await AssertNextFrameIsHeartbeatReplyAsync(client);
@@ -57,7 +57,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         var listened = await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "only-b", "1"), TestContext.Current.CancellationToken);
 
         Assert.True(listened);
-        Assert.Equal("""["3",null,"only-b","msg",{"data":1,"event":"e"}]""", await onB.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"only-b","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(onA);
         await AssertNextFrameIsHeartbeatReplyAsync(onC);
     }
@@ -132,7 +132,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await early.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await early.ReceivePushAsync());
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         }
 
         Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "t", "1"), TestContext.Current.CancellationToken));
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
     }
 
     [Fact]

@@ -16,17 +16,24 @@ internal static class NpmClient
         NodeScript.RunAsync("npm-client.mjs", Arguments(client, @case, host, extraArguments), Timeout);
 
     public static NodeRun Start(string client, string @case, SampleHost host, params string[] extraArguments) =>
-        NodeScript.Start("npm-client.mjs", Arguments(client, @case, host, extraArguments));
+        Start(client, @case, host.BaseAddress, extraArguments);
+
+    /// <summary>Starts a case against <paramref name="server"/>, such as a relay in front of several sample servers.</summary>
+    public static NodeRun Start(string client, string @case, Uri server, params string[] extraArguments) =>
+        NodeScript.Start("npm-client.mjs", Arguments(client, @case, server, extraArguments));
 
     /// <summary>The data each binding received, as JSON text, in order.</summary>
     public static string[] ReceivedData(JsonElement received) =>
         [.. received.EnumerateArray().Select(push => push.GetProperty("data").GetRawText())];
 
     private static string[] Arguments(string client, string @case, SampleHost host, string[] extraArguments) =>
+        Arguments(client, @case, host.BaseAddress, extraArguments);
+
+    private static string[] Arguments(string client, string @case, Uri server, string[] extraArguments) =>
     [
         $"--client={client}",
         $"--case={@case}",
-        $"--server={host.BaseAddress}",
+        $"--server={server}",
         $"--key={SampleHost.ApiKey}",
         .. extraArguments,
     ];

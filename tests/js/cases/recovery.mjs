@@ -36,4 +36,22 @@ export const recoveryCases = {
     run.observed.recoveryEvents = client.log.frames.filter(([, , topic, event]) => topic === "user:1" && event === "recovery").map((frame) => frame[4]);
     await run.within("disconnect()", client.disconnect());
   },
+
+  // The .NET test moves the client between nodes of a cluster behind a relay while it posts pushes at a steady rate;
+  // the client just listens until the push "end", reconnecting by itself when its node drains.
+  async move(run, { client: newClient, joinReply, inbox: newInbox }) {
+    const client = await newClient({ user: "1", reconnectAfterMs: () => 100 });
+    const inbox = newInbox();
+    client.subscribe("user:1").bind("*", inbox.into("user:1"));
+    await run.within("connect()", client.connect());
+    await joinReply(client, "user:1");
+    run.progress("joined");
+
+    await run.until("the push \"end\"", () => inbox.list("user:1").some(({ data }) => data === "end"), 25_000);
+    run.observed.received = inbox.list("user:1");
+    run.observed.opens = client.log.opens;
+    run.observed.closeCodes = client.log.closeCodes;
+    run.observed.recoveryEvents = client.log.frames.filter(([, , topic, event]) => topic === "user:1" && event === "recovery").map((frame) => frame[4]);
+    await run.within("disconnect()", client.disconnect());
+  },
 };

@@ -1,5 +1,7 @@
 // A small Phoenix Channels (V2) client for the sample page. Front ends normally use the `pushex` or `phoenix`
 // npm packages, which the test suite runs against this server; this module only keeps the page dependency-free.
+// It recovers explicitly: each push carries its place in the topic's history ({offset, epoch}), and a rejoin asks
+// for everything after the last one seen (phoenix.js apps do the same with `channel(topic, () => ({recover}))`).
 export class PushClient {
   #url; #socket = null; #ref = 0; #topics = new Map(); #heartbeat = null; #retries = 0; #closedByUs = false;
 
@@ -36,23 +38,33 @@ export class PushClient {
     this.#socket?.close(1000);
   }
 
-  // onPush(data, event) is called for every push to the topic, as pushex.js calls its bindings.
-  subscribe(topic, onPush, onJoin = () => {}) {
-    this.#topics.set(topic, { onPush, onJoin, joinRef: null });
+  // onPush(data, event, position) is called for every push to the topic, as pushex.js calls its bindings;
+  // onRecovery({recovered, missed, epoch, offset}) after a rejoin that asked to recover.
+  subscribe(topic, onPush, onJoin = () => {}, onRecovery = () => {}) {
+    this.#topics.set(topic, { onPush, onJoin, onRecovery, joinRef: null, last: null });
     if (this.#socket?.readyState === WebSocket.OPEN) this.#join(topic);
   }
 
   #join(topic) {
     const ref = this.#nextRef();
     this.#topics.get(topic).joinRef = ref;
-    this.#send([ref, ref, topic, "phx_join", {}]);
+    const { last } = this.#topics.get(topic);
+    this.#send([ref, ref, topic, "phx_join", last ? { recover: last } : {}]);
   }
 
   #receive([joinRef, ref, topic, event, payload]) {
     const channel = this.#topics.get(topic);
     if (!channel || (joinRef !== null && joinRef !== channel.joinRef)) return;
     if (event === "phx_reply" && ref === channel.joinRef) channel.onJoin(payload.status, payload.response);
-    if (event === "msg") channel.onPush(payload.data, payload.event);
+    if (event === "msg") {
+      if (payload.epoch !== undefined) channel.last = { epoch: payload.epoch, offset: payload.offset };
+      channel.onPush(payload.data, payload.event, channel.last);
+    }
+    if (event === "recovery") {
+      // Not recovered: the history changed or no longer reaches back; start over from the position given.
+      if (payload.epoch !== null) channel.last = { epoch: payload.epoch, offset: payload.offset };
+      channel.onRecovery(payload);
+    }
   }
 
   #send(frame) {

@@ -73,9 +73,9 @@ internal sealed partial class ShutdownDrain(
 
     private void BeginDrain()
     {
-        if (!drain.IsDraining)
+        // ApplicationStopping and StoppingAsync both call this: the first one begins the drain.
+        if (drain.TryBegin())
         {
-            drain.Begin();
             Log.DrainStarted(logger, sockets.Count, pipeline.Pending);
         }
     }

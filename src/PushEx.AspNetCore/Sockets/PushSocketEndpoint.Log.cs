@@ -23,6 +23,10 @@ internal sealed partial class PushSocketEndpoint
             Message = "A socket upgrade was refused with 403: its phoenix auth token subprotocol is not base64.")]
         public static partial void AuthTokenMalformed(ILogger logger);
 
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, EventName = "OpenedWhileDraining",
+            Message = "A socket that passed the drain check opened after the drain began; it was closed with 1012.")]
+        public static partial void OpenedWhileDraining(ILogger logger);
+
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, EventName = "ConnectCrashed",
             Message = "The socket handler threw while connecting a socket; the upgrade was refused with 403.")]
         public static partial void ConnectCrashed(ILogger logger, Exception exception);

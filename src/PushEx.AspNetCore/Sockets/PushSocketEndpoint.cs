@@ -19,6 +19,7 @@ internal sealed partial class PushSocketEndpoint
     private readonly SocketServices _services;
     private readonly DrainState _drain;
     private readonly OriginPolicy _origins;
+    private readonly bool _disconnectOnShutdown;
     private readonly ILogger _logger;
 
     public PushSocketEndpoint(SocketServices services, DrainState drain, IOptions<PushExOptions> options, ILogger<PushSocketEndpoint> logger)
@@ -26,6 +27,7 @@ internal sealed partial class PushSocketEndpoint
         _drain = drain;
         _services = services;
         _origins = new OriginPolicy(options.Value.AllowedOrigins);
+        _disconnectOnShutdown = options.Value.DisconnectSocketsOnShutdown;
         _logger = logger;
     }
 
@@ -100,6 +102,14 @@ internal sealed partial class PushSocketEndpoint
         }
 
         socket.Open();
+        if (_disconnectOnShutdown && _drain.IsDrainingAfterRegistration())
+        {
+            // The drain began after the check above, and may have listed the open sockets before this one registered:
+            // this socket closes itself as the drain would have closed it.
+            Log.OpenedWhileDraining(_logger);
+            socket.Close(SocketCloseCode.ServiceRestart, "service restart");
+        }
+
         await transport.RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
     }
 

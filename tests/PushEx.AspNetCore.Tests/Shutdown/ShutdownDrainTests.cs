@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PushEx.AspNetCore.Shutdown;
@@ -9,6 +10,7 @@ using PushEx.AspNetCore.Tests.Infrastructure;
 using PushEx.Pipeline;
 using PushEx.PubSub;
 using PushEx.PubSub.Redis;
+using PushEx.Sockets;
 using PushEx.Topics;
 using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
 
@@ -178,6 +180,54 @@ public sealed class ShutdownDrainTests
         Assert.True(stopTook < TimeSpan.FromSeconds(8), $"the stop took {stopTook}");
     }
 
+    [Fact]
+    public async Task Stop_SocketOpeningAfterTheDrainsSnapshot_IsClosedWith1012AtOnce()
+    {
+        var shutdownTimeout = TimeSpan.FromSeconds(5);
+        var handler = new HeldConnectHandler();
+        await using var host = await PushExTestHost.StartAsync(
+            options =>
+            {
+                options.DisconnectSocketsOnShutdown = true;
+                options.ShutdownDisconnectWindow = TimeSpan.Zero;
+                options.ShutdownTimeout = shutdownTimeout;
+            },
+            services => services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(8)),
+            handler);
+        await using var early = await TestWebSocket.ConnectAsync(host.SocketUri());
+
+        // The late socket passes the drain check before the drain begins, then waits in the app's ConnectAsync.
+        var connecting = TestWebSocket.ConnectAsync(host.SocketUri("vsn=2.0.0&token=held"));
+        await handler.Held.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var stopping = host.StopAsync();
+
+        // The early socket's 1012 shows that the drain has taken its list of open sockets. It does not answer yet,
+        // so the drain keeps waiting in its socket stage while the late socket opens.
+        Assert.Equal((WebSocketCloseStatus)1012, await early.ReceiveCloseAsync());
+        var released = Stopwatch.GetTimestamp();
+        handler.Release();
+        await using var late = await connecting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        WebSocketCloseStatus? status;
+        try
+        {
+            status = await late.ReceiveCloseAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (ChannelClosedException)
+        {
+            // The connection was dropped without a close frame: the client sees 1006.
+            status = null;
+        }
+
+        var after = Stopwatch.GetElapsedTime(released);
+        var got = status is null ? "no close frame (1006)" : $"close {(int)status}";
+        Assert.True(status == (WebSocketCloseStatus)1012 && after < shutdownTimeout / 2, $"the late socket got {got} after {after}; expected 1012 at once");
+
+        await early.DisposeAsync();
+        await late.DisposeAsync();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+    }
+
     // Completes when the server closes (with its code) or drops the connection (null).
     private static async Task<(WebSocketCloseStatus? Status, long At)> ReceiveCloseAsync(ClientWebSocket socket)
     {
@@ -197,5 +247,33 @@ public sealed class ShutdownDrainTests
         {
             return (null, Stopwatch.GetTimestamp());
         }
+    }
+
+    // Accepts every connect; one with token=held waits in ConnectAsync, after the drain check, until released.
+    private sealed class HeldConnectHandler : ISocketHandler
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Held => _held.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        public async ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context, CancellationToken cancellationToken)
+        {
+            if (context.GetParam("token") == "held")
+            {
+                _held.TrySetResult();
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            return ConnectResult.Ok();
+        }
+
+        public string? GetSocketId(IReadOnlyDictionary<string, object?> assigns) => null;
+
+        public string GetPresenceIdentifier(IReadOnlyDictionary<string, object?> assigns) => "anonymous";
+
+        public ValueTask<JoinResult> JoinAsync(JoinContext context, CancellationToken cancellationToken) => ValueTask.FromResult(JoinResult.Ok());
     }
 }

@@ -11,12 +11,12 @@ internal sealed partial class ShutdownDrain
         public static partial void DrainStarted(ILogger logger, int sockets, int pending);
 
         [LoggerMessage(EventId = 2302, Level = LogLevel.Information, EventName = "PipelineDrained",
-            Message = "PushEx drain: the pipeline is empty ({Pending} pushes broadcast in {Elapsed}).")]
-        public static partial void PipelineDrained(ILogger logger, int pending, TimeSpan elapsed);
+            Message = "PushEx drain: the {Drained} pushes pending when the drain began were broadcast in {Elapsed}; {Pending} accepted since are pending.")]
+        public static partial void PipelineDrained(ILogger logger, int drained, TimeSpan elapsed, int pending);
 
         [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, EventName = "PipelineDrainTimedOut",
-            Message = "PushEx drain: {Pending} pushes were still pending after {Timeout} (PushEx:ShutdownTimeout); they are lost with this node.")]
-        public static partial void PipelineDrainTimedOut(ILogger logger, int pending, TimeSpan timeout);
+            Message = "PushEx drain: {Left} of the {Drained} pushes pending when the drain began were not broadcast within {Elapsed} (PushEx:ShutdownTimeout).")]
+        public static partial void PipelineDrainTimedOut(ILogger logger, int left, int drained, TimeSpan elapsed);
 
         [LoggerMessage(EventId = 2304, Level = LogLevel.Information, EventName = "DisconnectingSockets",
             Message = "PushEx drain: closing {Sockets} sockets with 1012, {BatchSize} at a time over {Window}.")]

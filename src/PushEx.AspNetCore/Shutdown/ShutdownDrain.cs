@@ -80,19 +80,21 @@ internal sealed partial class ShutdownDrain(
         }
     }
 
+    // The pushes accepted before the drain reach this node's sockets before they are closed. The pipeline stays open,
+    // so this waits for those pushes only, not for the pending count to reach zero under steady load.
     private async Task DrainPipelineAsync(CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         var pending = pipeline.Pending;
         var left = await pipeline.DrainAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        var elapsed = timeProvider.GetElapsedTime(started);
         if (left == 0)
         {
-            var elapsed = timeProvider.GetElapsedTime(started);
-            Log.PipelineDrained(logger, pending, elapsed);
+            Log.PipelineDrained(logger, pending, elapsed, pipeline.Pending);
         }
         else
         {
-            Log.PipelineDrainTimedOut(logger, left, _options.ShutdownTimeout);
+            Log.PipelineDrainTimedOut(logger, left, pending, elapsed);
         }
     }
 

@@ -2,20 +2,80 @@ namespace PushEx.Pipeline;
 
 internal sealed partial class PushPipeline
 {
-    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    // Set while a drain waits; a worker that has broadcast a push completes it, and the drain looks again.
+    private TaskCompletionSource? _progress;
 
     /// <summary>
-    /// Waits until every push accepted so far has been broadcast, or <paramref name="timeout"/> has passed. The
-    /// pipeline stays open meanwhile. Returns how many pushes were still pending when it gave up (0 when drained).
+    /// Waits until every push accepted before the call has been broadcast, or <paramref name="timeout"/> has passed.
+    /// Pushes accepted meanwhile are not waited for: under steady load, waiting for none to be pending would wait for
+    /// the timeout every time. Returns how many of the pushes accepted before the call were still pending when it gave up
+    /// (0 when they are all out).
     /// </summary>
-    public async Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Each partition is broadcast in the order it was given pushes, so its counts make an exact watermark: the pushes
+    /// accepted before the call are out once each partition has broadcast as many pushes as it had been given then.
+    /// </remarks>
+    public Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var started = _timeProvider.GetTimestamp();
-        while (Pending > 0 && _timeProvider.GetElapsedTime(started) < timeout)
+        var watermark = new long[_partitions.Length];
+        for (var i = 0; i < watermark.Length; i++)
         {
-            await Task.Delay(DrainPollInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+            watermark[i] = Interlocked.Read(ref _partitions[i].Accepted);
         }
 
-        return Pending;
+        return WaitAsync(static (pipeline, watermark) => pipeline.BelowWatermark(watermark), watermark, timeout, cancellationToken);
+    }
+
+    private int BelowWatermark(long[] watermark)
+    {
+        long left = 0;
+        for (var i = 0; i < watermark.Length; i++)
+        {
+            left += Math.Max(0, watermark[i] - Interlocked.Read(ref _partitions[i].Broadcast));
+        }
+
+        return (int)left;
+    }
+
+    private async Task<int> WaitAsync(Func<PushPipeline, long[], int> left, long[] state, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (left(this, state) is var initially && (initially == 0 || timeout <= TimeSpan.Zero))
+        {
+            return initially;
+        }
+
+        // Beyond what a timer takes, a timeout is as good as none.
+        using var timedOut = new CancellationTokenSource(timeout < MaxTimerDelay ? timeout : Timeout.InfiniteTimeSpan, _timeProvider);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timedOut.Token, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                // Published before looking (a full fence each side): either this look sees a worker's progress, or
+                // that worker, looking after its own count, finds this signal and completes it.
+                var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var progress = Interlocked.CompareExchange(ref _progress, fresh, null) ?? fresh;
+                if (left(this, state) == 0)
+                {
+                    return 0;
+                }
+
+                await progress.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (timedOut.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return left(this, state);
+        }
+    }
+
+    private void SignalProgress()
+    {
+        if (Volatile.Read(ref _progress) is not null)
+        {
+            Interlocked.Exchange(ref _progress, null)?.TrySetResult();
+        }
     }
 }

@@ -25,7 +25,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     private readonly int _maxPushBytes;
     private readonly bool _trackerDisabled;
     private readonly HashSet<string> _untrackedTopics;
-    private readonly Channel<Push>[] _partitions;
+    private readonly Partition[] _partitions;
     private readonly Task[] _workers;
     private int _pending;
     private int _refusing;
@@ -49,13 +49,12 @@ internal sealed partial class PushPipeline : IPushPublisher
         _untrackedTopics = new HashSet<string>(options.Value.UntrackedTopics, StringComparer.Ordinal);
 
         // Unbounded channels, bounded together by _pending against _capacity.
-        _partitions = new Channel<Push>[options.Value.ProducerMaxConcurrency];
+        _partitions = new Partition[options.Value.ProducerMaxConcurrency];
         _workers = new Task[_partitions.Length];
         for (var i = 0; i < _partitions.Length; i++)
         {
-            _partitions[i] = Channel.CreateUnbounded<Push>(new UnboundedChannelOptions { SingleReader = true });
-            var reader = _partitions[i].Reader;
-            _workers[i] = Task.Run(() => RunWorkerAsync(reader));
+            var partition = _partitions[i] = new Partition();
+            _workers[i] = Task.Run(() => RunWorkerAsync(partition));
         }
     }
 
@@ -147,8 +146,7 @@ internal sealed partial class PushPipeline : IPushPublisher
                 _instrumentation.Requested(push);
             }
 
-            // Unbounded and never completed while the pipeline lives, so the write always succeeds.
-            _partitions[PartitionOf(push.Channel)].Writer.TryWrite(push);
+            _partitions[PartitionOf(push.Channel)].Enqueue(push);
         }
 
         return PublishResult.Accepted;
@@ -173,11 +171,13 @@ internal sealed partial class PushPipeline : IPushPublisher
 
     private int PartitionOf(string channel) => (int)((uint)StringComparer.Ordinal.GetHashCode(channel) % (uint)_partitions.Length);
 
-    private async Task RunWorkerAsync(ChannelReader<Push> reader)
+    private async Task RunWorkerAsync(Partition partition)
     {
-        await foreach (var push in reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var push in partition.Queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             await BroadcastAsync(push).ConfigureAwait(false);
+            Interlocked.Increment(ref partition.Broadcast);
+            SignalProgress();
         }
     }
 
@@ -212,6 +212,29 @@ internal sealed partial class PushPipeline : IPushPublisher
         finally
         {
             Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    /// <summary>
+    /// One worker's share: its queue, broadcast in order, and how many pushes were queued and broadcast so far, from
+    /// which the drain knows exactly when everything queued before a given moment is out.
+    /// </summary>
+    private sealed class Partition
+    {
+        // Fields, not properties: Interlocked takes them by reference.
+        public long Accepted;
+        public long Broadcast;
+
+        // Unbounded: the pipeline bounds all partitions together by _pending against _capacity.
+        public Channel<Push> Queue { get; } = Channel.CreateUnbounded<Push>(new UnboundedChannelOptions { SingleReader = true });
+
+        public void Enqueue(Push push)
+        {
+            // Counted before it is queued, so the worker's count never passes this one.
+            Interlocked.Increment(ref Accepted);
+
+            // Unbounded and never completed while the pipeline lives, so the write always succeeds.
+            Queue.Writer.TryWrite(push);
         }
     }
 }

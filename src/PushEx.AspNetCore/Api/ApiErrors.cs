@@ -15,6 +15,7 @@ internal static class ApiErrors
     public static readonly byte[] PayloadTooLarge = """{"error":"Request body too large (PushEx:MaxApiBodyBytes)."}"""u8.ToArray();
     public static readonly byte[] BackplaneUnavailable = """{"error":"Push backplane (Redis) unavailable; retry later."}"""u8.ToArray();
     public static readonly byte[] BufferFull = """{"error":"Push buffer full; retry later."}"""u8.ToArray();
+    public static readonly byte[] ShuttingDown = """{"error":"Node shutting down; retry on another node."}"""u8.ToArray();
 
     /// <summary>Names the limit and its value, never the caller's data; built once per endpoint, as the value is configured.</summary>
     public static byte[] PushTooLarge(int maxPushBytes) =>

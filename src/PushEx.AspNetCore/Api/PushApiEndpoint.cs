@@ -15,8 +15,9 @@ namespace PushEx.AspNetCore.Api;
 /// <c>POST {ApiPath}</c>, the original's push controller (PROTOCOL.md §10.4): <c>ApiRequested</c>, authorization
 /// before validation, validation, channels de-duplicated in first-seen order, one push per channel, then
 /// <c>ApiProcessed</c> and <c>200 {"channel":[…],"data":…,"event":"…"}</c>. A push over
-/// <see cref="PushExOptions.MaxPushBytes"/> is answered 413 and a full pipeline 503 with <c>Retry-After</c>: either way
-/// the whole call is refused, never accepted and dropped.
+/// <see cref="PushExOptions.MaxPushBytes"/> is answered 413; a full pipeline, an unreachable backplane and a node whose
+/// drain has closed its pipeline are answered 503 with <c>Retry-After</c>: either way the whole call is refused, never
+/// accepted and dropped.
 /// </summary>
 internal sealed partial class PushApiEndpoint
 {
@@ -197,7 +198,12 @@ internal sealed partial class PushApiEndpoint
         if (result != PublishResult.Accepted)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
-            var error = result == PublishResult.BufferFull ? ApiErrors.BufferFull : ApiErrors.BackplaneUnavailable;
+            var error = result switch
+            {
+                PublishResult.BufferFull => ApiErrors.BufferFull,
+                PublishResult.ShuttingDown => ApiErrors.ShuttingDown,
+                _ => ApiErrors.BackplaneUnavailable,
+            };
             await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, error).ConfigureAwait(false);
             return;
         }

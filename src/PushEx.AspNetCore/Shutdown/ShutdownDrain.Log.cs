@@ -15,7 +15,7 @@ internal sealed partial class ShutdownDrain
         public static partial void PipelineDrained(ILogger logger, int drained, TimeSpan elapsed, int pending);
 
         [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, EventName = "PipelineDrainTimedOut",
-            Message = "PushEx drain: {Left} of the {Drained} pushes pending when the drain began were not broadcast within {Elapsed} (PushEx:ShutdownTimeout).")]
+            Message = "PushEx drain: {Left} of the {Drained} pushes pending when the drain began were not broadcast within {Elapsed} (PushEx:ShutdownTimeout); the sockets are closed anyway, and the last stage waits for them again.")]
         public static partial void PipelineDrainTimedOut(ILogger logger, int left, int drained, TimeSpan elapsed);
 
         [LoggerMessage(EventId = 2304, Level = LogLevel.Information, EventName = "DisconnectingSockets",
@@ -29,6 +29,18 @@ internal sealed partial class ShutdownDrain
         [LoggerMessage(EventId = 2306, Level = LogLevel.Information, EventName = "SocketsLeftToHost",
             Message = "PushEx drain: {Sockets} sockets are left to the host's shutdown (PushEx:DisconnectSocketsOnShutdown is off).")]
         public static partial void SocketsLeftToHost(ILogger logger, int sockets);
+
+        [LoggerMessage(EventId = 2308, Level = LogLevel.Information, EventName = "PipelineClosed",
+            Message = "PushEx drain: the pipeline is closed, new pushes are refused (503); waiting for the {Pending} accepted pushes still pending.")]
+        public static partial void PipelineClosed(ILogger logger, int pending);
+
+        [LoggerMessage(EventId = 2309, Level = LogLevel.Information, EventName = "PipelineEmpty",
+            Message = "PushEx drain: the pipeline is empty ({Drained} pushes broadcast in {Elapsed}).")]
+        public static partial void PipelineEmpty(ILogger logger, int drained, TimeSpan elapsed);
+
+        [LoggerMessage(EventId = 2310, Level = LogLevel.Warning, EventName = "PushesLost",
+            Message = "PushEx drain: {Pending} accepted pushes were still pending after {Elapsed} (PushEx:ShutdownTimeout); they are lost with this node.")]
+        public static partial void PushesLost(ILogger logger, int pending, TimeSpan elapsed);
 
         [LoggerMessage(EventId = 2307, Level = LogLevel.Warning, EventName = "HostTimeoutReached",
             Message = "PushEx drain: the host's shutdown timeout ended the drain with {Pending} pushes pending and {Sockets} sockets open.")]

@@ -11,12 +11,16 @@ namespace PushEx.AspNetCore.Shutdown;
 /// Takes the node out of service when the host stops, better than the original's drainers: readiness fails and
 /// new sockets are refused at once; every push accepted so far is broadcast; then (with
 /// <see cref="PushExOptions.DisconnectSocketsOnShutdown"/>) every socket is closed with 1012, in batches spread over
-/// <see cref="PushExOptions.ShutdownDisconnectWindow"/>, so clients come back elsewhere without a reconnect storm.
-/// Each stage is bounded by <see cref="PushExOptions.ShutdownTimeout"/>, so a deploy never hangs on it.
+/// <see cref="PushExOptions.ShutdownDisconnectWindow"/>, so clients come back elsewhere without a reconnect storm;
+/// last, the pipeline is closed (new pushes are refused) and what it accepted meanwhile is broadcast. Each stage is
+/// bounded by <see cref="PushExOptions.ShutdownTimeout"/>, so a deploy never hangs on it.
 /// </summary>
 /// <remarks>
 /// The drain runs in <see cref="IHostedLifecycleService.StoppingAsync"/>, which the host calls before it stops any
 /// hosted service, the web server included: the server still serves the sockets being closed and the pushes being drained.
+/// The node accepts pushes until its sockets are gone: it is still a full member of the cluster, and with Redis its
+/// pushes reach the other nodes' subscribers. Only then does it refuse them, and it stops no earlier than it has
+/// broadcast every push it accepted (or its last stage timed out, which it logs with the count).
 /// </remarks>
 internal sealed partial class ShutdownDrain(
     DrainState drain,
@@ -63,10 +67,14 @@ internal sealed partial class ShutdownDrain(
             {
                 Log.SocketsLeftToHost(logger, sockets.Count);
             }
+
+            await ClosePipelineAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The host's own shutdown timeout ended first; it drops what is left.
+            // The host's own shutdown timeout ended first; it drops what is left. A push accepted from now on would
+            // be lost with it, so the pipeline refuses them.
+            pipeline.Close();
             Log.HostTimeoutReached(logger, pipeline.Pending, sockets.Count);
         }
     }
@@ -94,7 +102,27 @@ internal sealed partial class ShutdownDrain(
         }
         else
         {
+            // Not lost: the last stage waits for them again.
             Log.PipelineDrainTimedOut(logger, left, pending, elapsed);
+        }
+    }
+
+    // No push accepted from here on could be waited for, so none is: the pipeline refuses them (the API answers 503,
+    // the caller retries on another node) and the drain waits for the ones it accepted.
+    private async Task ClosePipelineAsync(CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        var pending = pipeline.Close();
+        Log.PipelineClosed(logger, pending);
+        var left = await pipeline.DrainAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        var elapsed = timeProvider.GetElapsedTime(started);
+        if (left == 0)
+        {
+            Log.PipelineEmpty(logger, pending, elapsed);
+        }
+        else
+        {
+            Log.PushesLost(logger, left, elapsed);
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class PushMetrics
         Meter.CreateObservableUpDownCounter("pushex.sockets.active", () => sockets.Count, "{socket}", "Open sockets on this node.");
         Meter.CreateObservableUpDownCounter("pushex.channels.joined", () => topics.ChannelCount, "{channel}", "Joined channels (socket and topic pairs) on this node.");
         _requested = Meter.CreateCounter<long>("pushex.pushes.requested", "{push}", "Pushes accepted into the pipeline.");
-        _refused = Meter.CreateCounter<long>("pushex.pushes.refused", "{push}", "Pushes refused because the pipeline was full.");
+        _refused = Meter.CreateCounter<long>("pushex.pushes.refused", "{push}", "Pushes refused: the pipeline was full, the backplane unreachable, or the node shutting down.");
         _delivered = Meter.CreateCounter<long>("pushex.pushes.delivered", "{delivery}", "Pushes handed to a subscriber's socket on this node.");
         _unlistened = Meter.CreateCounter<long>("pushex.pushes.unlistened", "{push}", "Pushes to topics nobody listened to.");
         _failed = Meter.CreateCounter<long>("pushex.pushes.failed", "{push}", "Accepted pushes that could not be broadcast.");

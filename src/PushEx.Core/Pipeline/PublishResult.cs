@@ -17,4 +17,10 @@ public enum PublishResult
     /// shortly (the HTTP API answers 503).
     /// </summary>
     BackplaneUnavailable,
+
+    /// <summary>
+    /// Refused: this node is shutting down. Its drain has disconnected the sockets and now only finishes the pushes it
+    /// accepted before. Send the push to another node (the HTTP API answers 503 with <c>Retry-After</c>).
+    /// </summary>
+    ShuttingDown,
 }

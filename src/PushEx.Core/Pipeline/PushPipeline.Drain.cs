@@ -2,6 +2,7 @@ namespace PushEx.Pipeline;
 
 internal sealed partial class PushPipeline
 {
+    private const long ClosedFlag = 1L << 62;
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(int.MaxValue);
 
     // Set while a drain waits; a worker that has broadcast a push completes it, and the drain looks again.
@@ -16,17 +17,29 @@ internal sealed partial class PushPipeline
     /// <remarks>
     /// Each partition is broadcast in the order it was given pushes, so its counts make an exact watermark: the pushes
     /// accepted before the call are out once each partition has broadcast as many pushes as it had been given then.
+    /// Once the pipeline is closed, nothing more is accepted, and the wait is simply for none to be pending.
     /// </remarks>
     public Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (IsClosed)
+        {
+            return WaitAsync(static (pipeline, _) => pipeline.Pending, null, timeout, cancellationToken);
+        }
+
         var watermark = new long[_partitions.Length];
         for (var i = 0; i < watermark.Length; i++)
         {
             watermark[i] = Interlocked.Read(ref _partitions[i].Accepted);
         }
 
-        return WaitAsync(static (pipeline, watermark) => pipeline.BelowWatermark(watermark), watermark, timeout, cancellationToken);
+        return WaitAsync(static (pipeline, watermark) => pipeline.BelowWatermark(watermark!), watermark, timeout, cancellationToken);
     }
+
+    /// <summary>
+    /// Closes the pipeline: from now on every push is refused with <see cref="PublishResult.ShuttingDown"/>, and the
+    /// pending count only goes down. Returns how many pushes were pending at that moment. The workers go on.
+    /// </summary>
+    public int Close() => (int)(Interlocked.Or(ref _pending, ClosedFlag) & ~ClosedFlag);
 
     private int BelowWatermark(long[] watermark)
     {
@@ -39,7 +52,7 @@ internal sealed partial class PushPipeline
         return (int)left;
     }
 
-    private async Task<int> WaitAsync(Func<PushPipeline, long[], int> left, long[] state, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<int> WaitAsync(Func<PushPipeline, long[]?, int> left, long[]? state, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (left(this, state) is var initially && (initially == 0 || timeout <= TimeSpan.Zero))
         {

@@ -12,7 +12,8 @@ namespace PushEx.Pipeline;
 /// The original's item producer and its workers: one bounded buffer of accepted pushes, drained by
 /// <see cref="PushExOptions.ProducerMaxConcurrency"/> workers. A push goes to the worker its topic hashes to, so
 /// one topic's pushes are broadcast one after another, in the order accepted, while topics run in parallel.
-/// A full buffer refuses new pushes; nothing accepted is dropped without a warning and a metric.
+/// A full buffer refuses new pushes; nothing accepted is dropped without a warning and a metric. On shutdown the
+/// drain closes it (<see cref="Close"/>): new pushes are then refused and the workers finish what was accepted.
 /// </summary>
 internal sealed partial class PushPipeline : IPushPublisher
 {
@@ -27,7 +28,10 @@ internal sealed partial class PushPipeline : IPushPublisher
     private readonly HashSet<string> _untrackedTopics;
     private readonly Partition[] _partitions;
     private readonly Task[] _workers;
-    private int _pending;
+
+    // Pushes reserved and not yet broadcast, plus ClosedFlag once closed: one word, so that no reservation can
+    // succeed after the close, and after it the count only goes down.
+    private long _pending;
     private int _refusing;
 
     public PushPipeline(
@@ -59,7 +63,10 @@ internal sealed partial class PushPipeline : IPushPublisher
     }
 
     /// <summary>Pushes accepted and not yet broadcast.</summary>
-    public int Pending => Volatile.Read(ref _pending);
+    public int Pending => (int)(Volatile.Read(ref _pending) & ~ClosedFlag);
+
+    /// <summary>True once <see cref="Close"/> was called: every push is refused with <see cref="PublishResult.ShuttingDown"/>.</summary>
+    public bool IsClosed => (Volatile.Read(ref _pending) & ClosedFlag) != 0;
 
     public PublishResult TryPublish(string channel, string eventName, JsonElement data)
     {
@@ -111,7 +118,8 @@ internal sealed partial class PushPipeline : IPushPublisher
     /// <summary>
     /// Accepts all of <paramref name="pushes"/> or none: when the buffer has no room for every one of them, none is
     /// queued and <see cref="PublishResult.BufferFull"/> is returned; while the backplane is down,
-    /// <see cref="PublishResult.BackplaneUnavailable"/>. Calls the <c>Requested</c> hook per accepted push.
+    /// <see cref="PublishResult.BackplaneUnavailable"/>; once the pipeline is closed, <see cref="PublishResult.ShuttingDown"/>.
+    /// Calls the <c>Requested</c> hook per accepted push.
     /// </summary>
     internal PublishResult TryAccept(IReadOnlyList<Push> pushes)
     {
@@ -122,15 +130,16 @@ internal sealed partial class PushPipeline : IPushPublisher
             return PublishResult.BackplaneUnavailable;
         }
 
-        if (!TryReserve(pushes.Count))
+        var reserved = TryReserve(pushes.Count);
+        if (reserved != PublishResult.Accepted)
         {
             _metrics.Refused(pushes.Count);
-            if (Interlocked.Exchange(ref _refusing, 1) == 0)
+            if (reserved == PublishResult.BufferFull && Interlocked.Exchange(ref _refusing, 1) == 0)
             {
                 Log.BufferFull(_logger, _capacity);
             }
 
-            return PublishResult.BufferFull;
+            return reserved;
         }
 
         if (Volatile.Read(ref _refusing) == 1 && Interlocked.Exchange(ref _refusing, 0) == 1)
@@ -152,19 +161,24 @@ internal sealed partial class PushPipeline : IPushPublisher
         return PublishResult.Accepted;
     }
 
-    private bool TryReserve(int count)
+    private PublishResult TryReserve(int count)
     {
         while (true)
         {
             var pending = Volatile.Read(ref _pending);
+            if ((pending & ClosedFlag) != 0)
+            {
+                return PublishResult.ShuttingDown;
+            }
+
             if (pending + count > _capacity)
             {
-                return false;
+                return PublishResult.BufferFull;
             }
 
             if (Interlocked.CompareExchange(ref _pending, pending + count, pending) == pending)
             {
-                return true;
+                return PublishResult.Accepted;
             }
         }
     }

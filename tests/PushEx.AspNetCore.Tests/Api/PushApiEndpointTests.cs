@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +9,7 @@ using PushEx.AspNetCore.Tests.Infrastructure;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
 using PushEx.PubSub;
+using PushEx.Topics;
 using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
 
 namespace PushEx.AspNetCore.Tests.Api;
@@ -350,6 +352,42 @@ public sealed class PushApiEndpointTests
 
         using var afterwards = await PostAsync(http, """{"channel":"c","data":4,"event":"fourth"}""");
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+    }
+
+    [Fact]
+    public async Task Push_AfterTheDrainClosedThePipeline_Is503WithRetryAfter()
+    {
+        GatedPubSubAdapter? gate = null;
+        await using var host = await PushExTestHost.StartAsync(
+            options =>
+            {
+                options.DisconnectSocketsOnShutdown = true;
+                options.ShutdownDisconnectWindow = TimeSpan.Zero;
+            },
+            services => services.AddSingleton<IPubSubAdapter>(provider =>
+                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
+        var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+        var publisher = host.GetRequiredService<IPushPublisher>();
+        using var http = host.CreateHttpClient();
+
+        var stopping = host.StopAsync();
+        // A push accepted while the sockets are being closed, held at the gate, keeps the drain in its last stage.
+        Assert.Equal((WebSocketCloseStatus)1012, await client.ReceiveCloseAsync());
+        Assert.Equal(PublishResult.Accepted, publisher.TryPublish("t", "e", JsonSerializer.SerializeToElement(0)));
+        await client.DisposeAsync();
+        await Eventually.TrueAsync(
+            () => stopping.IsCompleted || publisher.TryPublish("probe", "e", JsonSerializer.SerializeToElement(0)) != PublishResult.Accepted,
+            "the drain closed the pipeline or the host stopped");
+        Assert.False(stopping.IsCompleted, "the host stopped before its pipeline refused a push");
+
+        using var refused = await PostAsync(http, """{"channel":"t","data":1,"event":"e"}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        Assert.True(refused.Headers.ConnectionClose);
+        Assert.Equal("""{"error":"Node shutting down; retry on another node."}""", await BodyAsync(refused));
+        gate!.Open();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
     }
 
     [Fact]

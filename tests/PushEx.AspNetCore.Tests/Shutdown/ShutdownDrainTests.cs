@@ -151,8 +151,8 @@ public sealed class ShutdownDrainTests
         Assert.True(offsets[^1] - offsets[0] >= window * 0.75, $"closes spanned only {offsets[^1] - offsets[0]}");
         var busiestTenth = offsets.GroupBy(offset => (int)(offset / (window / 10))).Max(group => group.Count());
         Assert.True(busiestTenth <= Count / 5, $"{busiestTenth} of {Count} closes fell in one tenth of the window");
-        // The budget: each of the two stages (pipeline, sockets) is bounded by ShutdownTimeout; a second for the host.
-        Assert.True(stopTook < (2 * shutdownTimeout) + TimeSpan.FromSeconds(1), $"the stop took {stopTook}");
+        // The budget: each of the three stages (pipeline, sockets, last pushes) is bounded by ShutdownTimeout; a second for the host.
+        Assert.True(stopTook < (3 * shutdownTimeout) + TimeSpan.FromSeconds(1), $"the stop took {stopTook}");
 
         foreach (var socket in sockets)
         {
@@ -178,6 +178,45 @@ public sealed class ShutdownDrainTests
         Assert.Null(status);
         Assert.True(Stopwatch.GetElapsedTime(started, at) >= TimeSpan.FromSeconds(1.5), "the socket ended before the host's timeout");
         Assert.True(stopTook < TimeSpan.FromSeconds(8), $"the stop took {stopTook}");
+    }
+
+    [Fact]
+    public async Task Stop_PushesAcceptedDuringTheSocketStage_AreBroadcastBeforeTheHostStops()
+    {
+        GatedPubSubAdapter? gate = null;
+        await using var host = await PushExTestHost.StartAsync(
+            options =>
+            {
+                options.DisconnectSocketsOnShutdown = true;
+                options.ShutdownDisconnectWindow = TimeSpan.Zero;
+            },
+            services => services.AddSingleton<IPubSubAdapter>(provider =>
+                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
+        var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+        var publisher = host.GetRequiredService<IPushPublisher>();
+        var pipeline = host.GetRequiredService<PushPipeline>();
+
+        var stopping = host.StopAsync();
+        // The socket stage has begun, and lasts until this client answers its close.
+        Assert.Equal((WebSocketCloseStatus)1012, await client.ReceiveCloseAsync());
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(PublishResult.Accepted, publisher.TryPublish("t", "e", JsonSerializer.SerializeToElement(i)));
+        }
+
+        await client.DisposeAsync();
+
+        // The pushes wait at the gate until the drain refuses new ones (it has closed the pipeline), or the host stops.
+        await Eventually.TrueAsync(
+            () => stopping.IsCompleted || publisher.TryPublish("probe", "e", JsonSerializer.SerializeToElement(0)) != PublishResult.Accepted,
+            "the drain closed the pipeline or the host stopped");
+        var stoppedEarly = stopping.IsCompleted;
+        var pendingThen = pipeline.Pending;
+        gate!.Open();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+
+        Assert.False(stoppedEarly, $"the host stopped with {pendingThen} accepted pushes not yet broadcast");
+        Assert.Equal(0, pipeline.Pending);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -95,18 +96,118 @@ public sealed class PushPipelineDrainTests
         hold.SetResult();
     }
 
+    [Fact]
+    public async Task TryPublish_AfterClose_ReturnsShuttingDownAndCountsARefusal()
+    {
+        using var meters = new TestMeterFactory();
+        var metrics = new PushMetrics(meters, new SocketRegistry(), new TopicRegistry());
+        var pipeline = CreatePipeline(new ScriptedPubSubAdapter(), metrics: metrics);
+        long refused = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == metrics.Meter && instrument.Name == "pushex.pushes.refused")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref refused, value));
+        listener.Start();
+
+        Assert.Equal(0, pipeline.Close());
+
+        Assert.True(pipeline.IsClosed);
+        Assert.Equal(PublishResult.ShuttingDown, pipeline.TryPublish("t", "e", "1"u8.ToArray()));
+        Assert.Equal(0, pipeline.Pending);
+        Assert.Equal(1, Interlocked.Read(ref refused));
+    }
+
+    [Fact]
+    public async Task DrainAsync_AfterClose_WaitsForEveryPushAcceptedBeforeIt()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var published = 0;
+        var adapter = new ScriptedPubSubAdapter
+        {
+            OnPublish = async _ =>
+            {
+                await gate.Task;
+                Interlocked.Increment(ref published);
+            },
+        };
+        var pipeline = CreatePipeline(adapter);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(PublishResult.Accepted, pipeline.TryPublish($"t:{i % 4}", "e", "1"u8.ToArray()));
+        }
+
+        Assert.Equal(30, pipeline.Close());
+        var draining = pipeline.DrainAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.False(draining.IsCompleted);
+        gate.SetResult();
+
+        Assert.Equal(0, await draining.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(30, Volatile.Read(ref published));
+        Assert.Equal(0, pipeline.Pending);
+    }
+
+    [Fact]
+    public async Task Close_WhilePublishersRace_EveryAcceptedPushIsWaitedFor()
+    {
+        var published = 0;
+        var adapter = new ScriptedPubSubAdapter
+        {
+            OnPublish = _ =>
+            {
+                Interlocked.Increment(ref published);
+                return Task.CompletedTask;
+            },
+        };
+        var pipeline = CreatePipeline(adapter, options => options.ProducerMaxBuffer = 1_000_000);
+        var accepted = 0;
+        var racing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var publishers = Enumerable.Range(0, 4).Select(publisher => Task.Run(
+            () =>
+            {
+                // Each publisher stops at its first refusal: the pipeline only refuses once closed here.
+                for (var i = 0; i < 200_000; i++)
+                {
+                    if (pipeline.TryPublish($"t:{publisher}:{i % 16}", "e", "1"u8.ToArray()) != PublishResult.Accepted)
+                    {
+                        return;
+                    }
+
+                    if (Interlocked.Increment(ref accepted) == 1_000)
+                    {
+                        racing.TrySetResult();
+                    }
+                }
+            },
+            TestContext.Current.CancellationToken)).ToArray();
+        await racing.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        pipeline.Close();
+        var left = await pipeline.DrainAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var publishedWhenDrained = Volatile.Read(ref published);
+        await Task.WhenAll(publishers).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, left);
+        Assert.Equal(Volatile.Read(ref accepted), publishedWhenDrained);
+    }
+
     private static long Sequence(Push push) => long.Parse(Encoding.UTF8.GetString(push.Data.Span), CultureInfo.InvariantCulture);
 
     private static PushPipeline CreatePipeline(
         IPubSubAdapter adapter,
         Action<PushExOptions>? configure = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        PushMetrics? metrics = null)
     {
         var options = new PushExOptions();
         configure?.Invoke(options);
         time ??= TimeProvider.System;
-        // Meters live as long as the test process; nothing listens to them unless a test does.
-        var metrics = new PushMetrics(new TestMeterFactory(), new SocketRegistry(), new TopicRegistry());
+        // Meters live as long as the test process unless the test brings its own; nothing listens unless a test does.
+        metrics ??= new PushMetrics(new TestMeterFactory(), new SocketRegistry(), new TopicRegistry());
         var hooks = new InstrumentationHooks([], time, NullLogger<InstrumentationHooks>.Instance);
         return new PushPipeline(adapter, hooks, metrics, Options.Create(options), time, NullLogger<PushPipeline>.Instance);
     }

@@ -7,6 +7,7 @@ internal sealed partial class PushPipeline
 
     // Set while a drain waits; a worker that has broadcast a push completes it, and the drain looks again.
     private TaskCompletionSource? _progress;
+    private int _disposed;
 
     /// <summary>
     /// Waits until every push accepted before the call has been broadcast, or <paramref name="timeout"/> has passed.
@@ -40,6 +41,54 @@ internal sealed partial class PushPipeline
     /// pending count only goes down. Returns how many pushes were pending at that moment. The workers go on.
     /// </summary>
     public int Close() => (int)(Interlocked.Or(ref _pending, ClosedFlag) & ~ClosedFlag);
+
+    /// <summary>
+    /// Closes the pipeline, stops the workers and waits for them. Pushes still pending are lost; they are logged as a
+    /// count. The drain has waited for them already, so normally there are none.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (StopWorkers())
+        {
+            // Unblocks a broadcast that waits on the backplane; the rest of the queue then fails fast.
+            await _disposing.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_workers).ConfigureAwait(false);
+            _disposing.Dispose();
+        }
+    }
+
+    /// <summary>As <see cref="DisposeAsync"/>, without waiting for the workers, for a container disposed synchronously.</summary>
+    public void Dispose()
+    {
+        if (StopWorkers())
+        {
+            _disposing.Cancel();
+        }
+    }
+
+    // Closes the pipeline and completes the queues, so the workers end once they are empty; true the first time.
+    private bool StopWorkers()
+    {
+        // The container disposes it twice: as PushPipeline and as IPushPublisher.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        Close();
+        foreach (var partition in _partitions)
+        {
+            partition.Queue.Writer.TryComplete();
+        }
+
+        var lost = Pending;
+        if (lost > 0)
+        {
+            Log.DisposedWithPending(_logger, lost);
+        }
+
+        return true;
+    }
 
     private int BelowWatermark(long[] watermark)
     {

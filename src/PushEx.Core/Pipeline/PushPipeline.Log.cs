@@ -22,6 +22,10 @@ internal sealed partial class PushPipeline
             Message = "An accepted push could not be published to the backplane before its retry deadline and is lost for other nodes: channel={Channel} event={Event}")]
         public static partial void BackplaneFailed(ILogger logger, string channel, string @event);
 
+        [LoggerMessage(EventId = 1307, Level = LogLevel.Warning, EventName = "DisposedWithPending",
+            Message = "The push pipeline stopped with {Pending} accepted pushes not yet broadcast; they are lost.")]
+        public static partial void DisposedWithPending(ILogger logger, int pending);
+
         [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, EventName = "BufferFull",
             Message = "The push pipeline holds {Capacity} pushes (PushEx:ProducerMaxBuffer); new pushes are refused until it drains.")]
         public static partial void BufferFull(ILogger logger, int capacity);

@@ -15,7 +15,7 @@ namespace PushEx.Pipeline;
 /// A full buffer refuses new pushes; nothing accepted is dropped without a warning and a metric. On shutdown the
 /// drain closes it (<see cref="Close"/>): new pushes are then refused and the workers finish what was accepted.
 /// </summary>
-internal sealed partial class PushPipeline : IPushPublisher
+internal sealed partial class PushPipeline : IPushPublisher, IAsyncDisposable, IDisposable
 {
     private readonly IPubSubAdapter _adapter;
     private readonly InstrumentationHooks _instrumentation;
@@ -28,6 +28,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     private readonly HashSet<string> _untrackedTopics;
     private readonly Partition[] _partitions;
     private readonly Task[] _workers;
+    private readonly CancellationTokenSource _disposing = new();
 
     // Pushes reserved and not yet broadcast, plus ClosedFlag once closed: one word, so that no reservation can
     // succeed after the close, and after it the count only goes down.
@@ -155,7 +156,12 @@ internal sealed partial class PushPipeline : IPushPublisher
                 _instrumentation.Requested(push);
             }
 
-            _partitions[PartitionOf(push.Channel)].Enqueue(push);
+            if (!_partitions[PartitionOf(push.Channel)].TryEnqueue(push))
+            {
+                // Disposed meanwhile: lost as the pushes still queued then are (DisposeAsync counts those).
+                _metrics.Failed();
+                Interlocked.Decrement(ref _pending);
+            }
         }
 
         return PublishResult.Accepted;
@@ -199,7 +205,7 @@ internal sealed partial class PushPipeline : IPushPublisher
     {
         try
         {
-            var listened = await _adapter.PublishAsync(push, CancellationToken.None).ConfigureAwait(false);
+            var listened = await _adapter.PublishAsync(push, _disposing.Token).ConfigureAwait(false);
             var msInStage = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() - push.UnixMsAcceptedAt;
             if (listened || _trackerDisabled || _untrackedTopics.Contains(push.Channel))
             {
@@ -211,6 +217,11 @@ internal sealed partial class PushPipeline : IPushPublisher
                 _metrics.Unlistened();
                 Log.NoListeners(_logger, push.Channel, push.Event, msInStage);
             }
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+        {
+            // Disposed with pushes still queued: DisposeAsync logs how many, once.
+            _metrics.Failed();
         }
         catch (BackplaneUnavailableException)
         {
@@ -242,13 +253,18 @@ internal sealed partial class PushPipeline : IPushPublisher
         // Unbounded: the pipeline bounds all partitions together by _pending against _capacity.
         public Channel<Push> Queue { get; } = Channel.CreateUnbounded<Push>(new UnboundedChannelOptions { SingleReader = true });
 
-        public void Enqueue(Push push)
+        /// <summary>Queues the push; false only once the pipeline is disposed.</summary>
+        public bool TryEnqueue(Push push)
         {
             // Counted before it is queued, so the worker's count never passes this one.
             Interlocked.Increment(ref Accepted);
+            if (Queue.Writer.TryWrite(push))
+            {
+                return true;
+            }
 
-            // Unbounded and never completed while the pipeline lives, so the write always succeeds.
-            Queue.Writer.TryWrite(push);
+            Interlocked.Decrement(ref Accepted);
+            return false;
         }
     }
 }

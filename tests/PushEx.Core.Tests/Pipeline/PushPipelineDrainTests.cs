@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
 using PushEx.PubSub;
@@ -31,7 +32,7 @@ public sealed class PushPipelineDrainTests
                 await holdLater.Task;
             }
         };
-        var pipeline = CreatePipeline(adapter);
+        await using var pipeline = CreatePipeline(adapter);
 
         // The load: a push every millisecond, to seven topics, until the test stops it (at most 5 000, at most 20 s).
         long published = 0;
@@ -84,7 +85,7 @@ public sealed class PushPipelineDrainTests
         var time = new FakeTimeProvider();
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var adapter = new ScriptedPubSubAdapter { OnPublish = _ => hold.Task };
-        var pipeline = CreatePipeline(adapter, time: time);
+        await using var pipeline = CreatePipeline(adapter, time: time);
         Assert.Equal(PublishResult.Accepted, pipeline.TryPublish("held", "e", "1"u8.ToArray()));
 
         var draining = pipeline.DrainAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -101,7 +102,7 @@ public sealed class PushPipelineDrainTests
     {
         using var meters = new TestMeterFactory();
         var metrics = new PushMetrics(meters, new SocketRegistry(), new TopicRegistry());
-        var pipeline = CreatePipeline(new ScriptedPubSubAdapter(), metrics: metrics);
+        await using var pipeline = CreatePipeline(new ScriptedPubSubAdapter(), metrics: metrics);
         long refused = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -135,7 +136,7 @@ public sealed class PushPipelineDrainTests
                 Interlocked.Increment(ref published);
             },
         };
-        var pipeline = CreatePipeline(adapter);
+        await using var pipeline = CreatePipeline(adapter);
         for (var i = 0; i < 30; i++)
         {
             Assert.Equal(PublishResult.Accepted, pipeline.TryPublish($"t:{i % 4}", "e", "1"u8.ToArray()));
@@ -163,7 +164,7 @@ public sealed class PushPipelineDrainTests
                 return Task.CompletedTask;
             },
         };
-        var pipeline = CreatePipeline(adapter, options => options.ProducerMaxBuffer = 1_000_000);
+        await using var pipeline = CreatePipeline(adapter, options => options.ProducerMaxBuffer = 1_000_000);
         var accepted = 0;
         var racing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var publishers = Enumerable.Range(0, 4).Select(publisher => Task.Run(
@@ -195,6 +196,30 @@ public sealed class PushPipelineDrainTests
         Assert.Equal(Volatile.Read(ref accepted), publishedWhenDrained);
     }
 
+    [Fact]
+    public async Task DisposeAsync_ABroadcastWaitsOnTheBackplane_CancelsItAndStopsTheWorkers()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var adapter = new ScriptedPubSubAdapter
+        {
+            OnPublishCancellable = async (_, cancellationToken) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, cancellationToken);
+            },
+        };
+        var pipeline = CreatePipeline(adapter);
+        Assert.Equal(PublishResult.Accepted, pipeline.TryPublish("t", "e", "1"u8.ToArray()));
+        Assert.Equal(PublishResult.Accepted, pipeline.TryPublish("t", "e", "2"u8.ToArray()));
+        await started.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        await pipeline.DisposeAsync().AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        await pipeline.DisposeAsync().AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, pipeline.Pending);
+        Assert.Equal(PublishResult.ShuttingDown, pipeline.TryPublish("t", "e", "3"u8.ToArray()));
+    }
+
     private static long Sequence(Push push) => long.Parse(Encoding.UTF8.GetString(push.Data.Span), CultureInfo.InvariantCulture);
 
     private static PushPipeline CreatePipeline(
@@ -212,16 +237,19 @@ public sealed class PushPipelineDrainTests
         return new PushPipeline(adapter, hooks, metrics, Options.Create(options), time, NullLogger<PushPipeline>.Instance);
     }
 
-    /// <summary>An always-available adapter whose publish runs what the test says and reports a listener.</summary>
+    /// <summary>An always-available adapter whose publish runs what the test says (until cancelled) and reports a listener.</summary>
     private sealed class ScriptedPubSubAdapter : IPubSubAdapter
     {
         public Func<Push, Task> OnPublish { get; set; } = _ => Task.CompletedTask;
+
+        public Func<Push, CancellationToken, Task>? OnPublishCancellable { get; set; }
 
         public bool IsAvailable => true;
 
         public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
         {
-            await OnPublish(push);
+            // Disposing the pipeline cancels a publish that is still held, so a failed test never hangs.
+            await (OnPublishCancellable?.Invoke(push, cancellationToken) ?? OnPublish(push)).WaitAsync(cancellationToken);
             return true;
         }
 
@@ -232,5 +260,11 @@ public sealed class PushPipelineDrainTests
         public void Unsubscribe(string topic)
         {
         }
+
+        public ValueTask<HistoryRead> ReadHistoryAsync(string topic, long afterOffset, CancellationToken cancellationToken) => ValueTask.FromResult(HistoryRead.None);
+
+        public ValueTask SaveResumePositionsAsync(string socketId, IReadOnlyList<KeyValuePair<string, StreamPosition>> positions, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<StreamPosition?> FindResumePositionAsync(string socketId, string topic, CancellationToken cancellationToken) => ValueTask.FromResult<StreamPosition?>(null);
     }
 }

@@ -56,7 +56,10 @@ public sealed class PushExOptions
     /// </summary>
     public bool DisconnectSocketsOnShutdown { get; set; }
 
-    /// <summary>The bound on each shutdown stage: draining the pipeline, then disconnecting sockets. Default 10 seconds.</summary>
+    /// <summary>
+    /// The bound on each shutdown stage: draining the pushes accepted before the drain, disconnecting sockets, then the
+    /// pushes accepted meanwhile. Default 10 seconds.
+    /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

@@ -9,8 +9,9 @@ namespace PushEx.Pipeline;
 public interface IPushPublisher
 {
     /// <summary>
-    /// Hands a push to the pipeline without waiting. Returns <see cref="PublishResult.BufferFull"/> instead of
-    /// dropping anything when the pipeline is full.
+    /// Hands a push to the pipeline without waiting. Returns a refusal instead of dropping anything:
+    /// <see cref="PublishResult.BufferFull"/> when the pipeline is full, <see cref="PublishResult.BackplaneUnavailable"/>
+    /// while Redis is unreachable, <see cref="PublishResult.ShuttingDown"/> once the node's drain has closed the pipeline.
     /// </summary>
     /// <param name="channel">The topic.</param>
     /// <param name="eventName">The event name the client's bindings see.</param>

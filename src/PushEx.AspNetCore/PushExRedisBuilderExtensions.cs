@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PushEx.AspNetCore;
+using PushEx.History;
 using PushEx.PubSub;
 using PushEx.PubSub.Redis;
 using StackExchange.Redis;
@@ -44,6 +45,7 @@ public static class PushExRedisBuilderExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
+        services.TryAddSingleton<HistoryPolicy>();
         services.AddSingleton<RedisPubSubAdapter>();
         services.RemoveAll<IPubSubAdapter>();
         services.AddSingleton<IPubSubAdapter>(provider => provider.GetRequiredService<RedisPubSubAdapter>());

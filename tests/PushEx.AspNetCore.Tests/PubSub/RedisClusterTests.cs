@@ -33,11 +33,12 @@ public sealed class RedisClusterTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
+        var epoch = await RedisHistoryTests.EpochOfAsync(_redis, "room:1");
         foreach (var client in new[] { onB, onC })
         {
             for (var i = 0; i < 100; i++)
             {
-                Assert.Equal($$"""["3",null,"room:1","msg",{"data":{{i}},"event":"e"}]""", await client.ReceivePushAsync());
+                Assert.Equal($$"""["3",null,"room:1","msg",{"data":{{i}},"event":"e","offset":{{i + 1}},"epoch":"{{epoch}}"}]""", await client.ReceiveTextAsync());
             }
 
             await AssertNextFrameIsHeartbeatReplyAsync(client);
@@ -57,7 +58,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         var listened = await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "only-b", "1"), TestContext.Current.CancellationToken);
 
         Assert.True(listened);
-        Assert.Equal("""["3",null,"only-b","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"only-b","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "only-b")}}"}]""", await onB.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(onA);
         await AssertNextFrameIsHeartbeatReplyAsync(onC);
     }
@@ -132,7 +133,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await onB.ReceiveTextAsync());
     }
 
     [Fact]
@@ -160,7 +161,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await early.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await early.ReceiveTextAsync());
     }
 
     [Fact]
@@ -182,7 +183,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         }
 
         Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "t", "1"), TestContext.Current.CancellationToken));
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await onB.ReceiveTextAsync());
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await onB.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(onB);
         Assert.Equal(1, CountSubscribers(_redis, "pushex:topic:t"));
     }
@@ -71,7 +71,7 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
         await using var a = await RedisHosts.StartAsync(_redis.Configuration);
         Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "t", "1"), TestContext.Current.CancellationToken));
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await mover.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await mover.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(mover);
     }
 
@@ -92,7 +92,7 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         }
 
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await onB.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(onB);
     }
 
@@ -129,7 +129,7 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
 
         await Eventually.TrueAsync(() => CountSubscribers(_redis, "pushex:topic:t") == 1, "node B subscribed once Redis answered again", TimeSpan.FromSeconds(20));
         Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "t", "1"), TestContext.Current.CancellationToken));
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await onB.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""", await onB.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(onB);
     }
 

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PushEx.History;
 using PushEx.Topics;
 using StackExchange.Redis;
 
@@ -11,8 +12,10 @@ namespace PushEx.PubSub.Redis;
 /// The cluster backplane over Redis pub/sub. A node subscribes to a topic's channel only while it has local
 /// subscribers of the topic (DESIGN.md, difference 5), so a publish reaches exactly the nodes that listen, and
 /// Redis's receiver count tells the pipeline whether anyone listened: no replicated tracker is needed.
-/// A push is delivered to this node's own subscribers directly; the echo Redis sends back is recognised by the
-/// node id and skipped. Pushes to one topic go out in order on one connection and are handled in order on each node.
+/// A push to a topic without history is delivered to this node's own subscribers directly; the echo Redis sends back
+/// is recognised by the node id and skipped. A push to a topic with history is kept in Redis and delivered by every
+/// node from the channel, echo included, so all agree on its offset's order (<c>.Publishing.cs</c>, <c>.History.cs</c>).
+/// Pushes to one topic go out in order on one connection and are handled in order on each node.
 /// </summary>
 internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedService, IAsyncDisposable
 {
@@ -20,7 +23,10 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
     private readonly RedisOptions _options;
     private readonly RedisChannels _channels;
     private readonly LocalBroadcaster _broadcaster;
+    private readonly TopicRegistry _topicRegistry;
     private readonly SocketRegistry _sockets;
+    private readonly HistoryPolicy _history;
+    private readonly byte[] _positionedPushHead;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -42,14 +48,19 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
     public RedisPubSubAdapter(
         IOptions<RedisOptions> options,
         LocalBroadcaster broadcaster,
+        TopicRegistry topicRegistry,
         SocketRegistry sockets,
+        HistoryPolicy history,
         TimeProvider timeProvider,
         ILogger<RedisPubSubAdapter> logger)
     {
         _options = options.Value;
         _channels = new RedisChannels(_options.ChannelPrefix);
         _broadcaster = broadcaster;
+        _topicRegistry = topicRegistry;
         _sockets = sockets;
+        _history = history;
+        _positionedPushHead = RedisMessage.PositionedPushHead(_node);
         _timeProvider = timeProvider;
         _logger = logger;
 

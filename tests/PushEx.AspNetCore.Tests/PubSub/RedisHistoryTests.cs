@@ -1,0 +1,332 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.History;
+using PushEx.Pipeline;
+using PushEx.PubSub;
+using PushEx.PubSub.Redis;
+using StackExchange.Redis;
+using static PushEx.AspNetCore.Tests.PubSub.PubSubAdapterSpecification;
+using StreamPosition = PushEx.History.StreamPosition;
+
+namespace PushEx.AspNetCore.Tests.PubSub;
+
+/// <summary>
+/// Topic history and resume positions on a real redis-server: offsets and epochs, one delivery order on every node,
+/// reads after an offset, trimming, data loss, resume positions, and topics without history left as they were.
+/// </summary>
+public sealed class RedisHistoryTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private RedisServer _redis = null!;
+
+    public async ValueTask InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task Publish_ThreePushes_GetOffsets1To3InOneEpoch_AndSubscribersSeeThem()
+    {
+        await using var a = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var b = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var onB = await JoinAsync(b, "t");
+        var adapter = a.GetRequiredService<IPubSubAdapter>();
+
+        var pushes = new List<Push>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var push = CreatePush(a, "t", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+            pushes.Add(push);
+        }
+
+        var epoch = await EpochOfAsync(_redis, "t");
+        Assert.Equal([new StreamPosition(epoch, 1), new StreamPosition(epoch, 2), new StreamPosition(epoch, 3)], pushes.Select(push => push.Position));
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Equal($$"""["3",null,"t","msg",{"data":{{i}},"event":"e","offset":{{i}},"epoch":"{{epoch}}"}]""", await onB.ReceiveTextAsync());
+        }
+
+        await AssertNextFrameIsHeartbeatReplyAsync(onB);
+    }
+
+    [Fact]
+    public async Task Publish_SubscribedHere_DeliversTheEchoExactlyOnce_AndReportsListeners()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var client = await JoinAsync(host, "t");
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+
+        Assert.True(await adapter.PublishAsync(CreatePush(host, "t", "1"), TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        var epoch = await EpochOfAsync(_redis, "t");
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{epoch}}"}]""", await client.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(client);
+    }
+
+    [Fact]
+    public async Task Publish_TwoNodesConcurrentlyToOneTopic_EverySubscriberSeesTheSameGaplessOrder()
+    {
+        const int PerNode = 200;
+        await using var a = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var b = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var c = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var onA = await JoinAsync(a, "race");
+        await using var onB = await JoinAsync(b, "race");
+        await using var onC = await JoinAsync(c, "race");
+
+        // Both nodes push at once; each node's pipeline sends one topic's pushes one after another, so Redis interleaves them.
+        await Task.WhenAll(PublishManyAsync(a, "a"), PublishManyAsync(b, "b")).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        var seen = new List<List<(long Offset, string Epoch, string From, int Index)>>();
+        foreach (var client in new[] { onA, onB, onC })
+        {
+            var received = new List<(long, string, string, int)>();
+            for (var i = 0; i < 2 * PerNode; i++)
+            {
+                received.Add(ParsePush(await client.ReceiveTextAsync()));
+            }
+
+            await AssertNextFrameIsHeartbeatReplyAsync(client);
+            seen.Add(received);
+        }
+
+        var first = seen[0];
+        Assert.Equal(Enumerable.Range(1, 2 * PerNode).Select(offset => (long)offset), first.Select(push => push.Offset));
+        Assert.Single(first.Select(push => push.Epoch).Distinct());
+        foreach (var from in new[] { "a", "b" })
+        {
+            Assert.Equal(Enumerable.Range(0, PerNode), first.Where(push => push.From == from).Select(push => push.Index));
+        }
+
+        Assert.Equal(first, seen[1]);
+        Assert.Equal(first, seen[2]);
+
+        static async Task PublishManyAsync(PushExTestHost host, string from)
+        {
+            await Task.Yield();
+            var publisher = host.GetRequiredService<IPushPublisher>();
+            for (var i = 0; i < PerNode; i++)
+            {
+                Assert.Equal(PublishResult.Accepted, publisher.TryPublish("race", "e", Encoding.UTF8.GetBytes($$"""{"from":"{{from}}","i":{{i}}}""")));
+            }
+        }
+
+        static (long, string, string, int) ParsePush(string frame)
+        {
+            using var json = JsonDocument.Parse(frame);
+            var payload = json.RootElement[4];
+            var data = payload.GetProperty("data");
+            return (payload.GetProperty("offset").GetInt64(), payload.GetProperty("epoch").GetString()!, data.GetProperty("from").GetString()!, data.GetProperty("i").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Publish_KeepsTheLogForTheWindow_AndThePositionForItsRetention()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration, configureOptions: options =>
+        {
+            options.History.Window = TimeSpan.FromSeconds(90);
+            options.History.PositionRetention = TimeSpan.FromHours(5);
+        });
+        await PublishAsync(host, "t", 1);
+
+        var logTtl = (long)await EvaluateAsync(_redis, "PTTL", "pushex:h:{t:t}:log");
+        var metaTtl = (long)await EvaluateAsync(_redis, "PTTL", "pushex:h:{t:t}:meta");
+
+        Assert.InRange(logTtl, 80_000, 90_000);
+        Assert.InRange(metaTtl, 5 * 3_600_000 - 10_000, 5 * 3_600_000);
+    }
+
+    [Fact]
+    public async Task PositionedPush_AsTheScriptPublishesIt_IsTheMessageRedisMessageDescribes()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var raw = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var queue = await raw.GetSubscriber().SubscribeAsync(RedisChannel.Literal("pushex:topic:t"));
+        var push = host.GetRequiredService<PushPipeline>().CreatePush("t", "say \"hé\"", """{"a":[1,2]}"""u8.ToArray());
+
+        await host.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var message = (byte[])(await queue.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken)).Message!;
+
+        Assert.True(RedisMessage.TryDecode(message, out var decoded));
+        var expected = RedisMessage.EncodePositionedPush(decoded.Value.Node, push.Position!.Value, push.Event, push.Data.Span, push.UnixMsAcceptedAt);
+        Assert.Equal(expected, message);
+    }
+
+    [Fact]
+    public async Task PublishScript_RetriedAfterItRan_ReturnsTheSameOffset_WithoutAppendingOrPublishingAgain()
+    {
+        await using var raw = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var queue = await raw.GetSubscriber().SubscribeAsync(RedisChannel.Literal("pushex:topic:t"));
+        var database = raw.GetDatabase();
+        RedisKey[] keys = ["pushex:h:{t:t}:meta", "pushex:h:{t:t}:log"];
+        RedisValue[] Arguments(string pushId, int retry) =>
+            ["pushex:topic:t", RedisMessage.PositionedPushHead(Guid.NewGuid()), "candidate", 100, 120_000, 86_400_000, 1, "e", "1", pushId, retry];
+
+        var first = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.Publish, keys, Arguments("push-1", retry: 0)))!;
+        var retried = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.Publish, keys, Arguments("push-1", retry: 1)))!;
+        var next = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.Publish, keys, Arguments("push-2", retry: 1)))!;
+
+        Assert.Equal(("candidate", 1L), ((string)first[0]!, (long)first[1]));
+        Assert.Equal(("candidate", 1L, 1L), ((string)retried[0]!, (long)retried[1], (long)retried[2]));
+        Assert.Equal(2L, (long)next[1]);
+        Assert.Equal(2L, await database.StreamLengthAsync(keys[1]));
+        var offsets = new List<long>();
+        for (var i = 0; i < 2; i++)
+        {
+            var published = (byte[])(await queue.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken)).Message!;
+            Assert.True(RedisMessage.TryDecode(published, out var decoded));
+            offsets.Add(decoded.Value.Position!.Value.Offset);
+        }
+
+        Assert.Equal([1L, 2L], offsets);
+        Assert.False(queue.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Publish_LocalSubscriberWithoutAChannelSubscription_StillGetsThePushOnce()
+    {
+        // Node B may publish and run scripts, but Redis refuses every SUBSCRIBE of it: its subscriber gets no echo.
+        await ExecuteAsync(_redis, "ACL", "SETUSER", "node-b", "reset", "on", ">secret", "~*", "&*", "+@all", "-subscribe");
+        await using var b = await RedisHosts.StartAsync($"{_redis.Configuration},user=node-b,password=secret");
+        await using var onB = await JoinAsync(b, "t");
+        var push = CreatePush(b, "t", "1");
+
+        Assert.True(await b.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position!.Value.Epoch}}"}]""", await onB.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(onB);
+    }
+
+    [Fact]
+    public async Task TopicWithoutHistory_PublishesAsBefore_WithNoPositionAndNoKeys()
+    {
+        await using var a = await RedisHosts.StartAsync(_redis.Configuration, configureOptions: NoHistoryFor("plain:"));
+        await using var b = await RedisHosts.StartAsync(_redis.Configuration, configureOptions: NoHistoryFor("plain:"));
+        await using var onA = await JoinAsync(a, "plain:t");
+        await using var onB = await JoinAsync(b, "plain:t");
+        var adapter = a.GetRequiredService<IPubSubAdapter>();
+        var push = CreatePush(a, "plain:t", "1");
+
+        Assert.True(await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.False(await adapter.PublishAsync(CreatePush(a, "plain:nobody", "1"), TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        Assert.Null(push.Position);
+        Assert.Equal("""["3",null,"plain:t","msg",{"data":1,"event":"e"}]""", await onA.ReceiveTextAsync());
+        Assert.Equal("""["3",null,"plain:t","msg",{"data":1,"event":"e"}]""", await onB.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(onA);
+        await AssertNextFrameIsHeartbeatReplyAsync(onB);
+        Assert.Same(HistoryRead.None, await ReadAsync(adapter, "plain:t", 0));
+        Assert.Empty((RedisResult[])(await EvaluateAsync(_redis, "KEYS", "pushex:h:*"))!);
+    }
+
+    [Fact]
+    public async Task HistoryOff_NoPushGetsAPosition()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration, configureOptions: options => options.History.Enabled = false);
+        await using var client = await JoinAsync(host, "t");
+        var push = CreatePush(host, "t", "1");
+
+        Assert.True(await host.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        Assert.Null(push.Position);
+        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await client.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task HistoryKeys_OfAnyTopic_ShareOneClusterSlot()
+    {
+        // Redis's own CLUSTER KEYSLOT, from a redis-server started in cluster mode for it (a standalone one refuses the command).
+        var directory = Directory.CreateTempSubdirectory("pushex-keyslot-");
+        try
+        {
+            var socket = Path.Combine(directory.FullName, "redis.sock");
+            await using (var server = ChildProcess.Start(
+                ChildProcess.FindOnPath("redis-server") ?? throw new InvalidOperationException("redis-server is not on PATH."),
+                ["--port", "0", "--unixsocket", socket, "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(directory.FullName, "nodes.conf"), "--save", "", "--appendonly", "no"],
+                directory.FullName))
+            {
+                await server.WaitForOutputAsync(new System.Text.RegularExpressions.Regex("ready to accept connections"), Timeout, TestContext.Current.CancellationToken);
+                var channels = new RedisChannels("pushex:");
+                foreach (var topic in new[] { "user:1", string.Empty, "}", "}x", "{a}", "a{b}c", "x}y{z", "{", "{}" })
+                {
+                    var keys = channels.History(topic);
+                    Assert.True(
+                        await KeySlotAsync(socket, keys[0]!) == await KeySlotAsync(socket, keys[1]!),
+                        $"The meta and log of topic '{topic}' are in different slots.");
+                }
+
+                // Why the tag is {t:topic} and not {topic}: a topic starting with '}' would make an empty tag, which hashes the whole key.
+                Assert.NotEqual(await KeySlotAsync(socket, "pushex:h:{}x}:meta"), await KeySlotAsync(socket, "pushex:h:{}x}:log"));
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+
+        static async Task<string> KeySlotAsync(string socket, string key) =>
+            (await ChildProcess.RunAsync("redis-cli", ["-s", socket, "CLUSTER", "KEYSLOT", key], Path.GetTempPath(), Timeout, cancellationToken: TestContext.Current.CancellationToken)).Trim();
+    }
+
+    /// <summary>The epoch Redis holds for a topic (prefix <c>pushex:</c>): for exact frames in tests with history on.</summary>
+    internal static async Task<string> EpochOfAsync(RedisServer redis, string topic)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var epoch = await connection.GetDatabase().HashGetAsync($"pushex:h:{{t:{topic}}}:meta", "e").WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        return (string?)epoch ?? throw new InvalidOperationException($"Topic '{topic}' has no epoch in Redis.");
+    }
+
+    private static Action<PushExOptions> NoHistoryFor(string prefix) =>
+        options => options.History.Rules.Add(new TopicHistoryRule { Prefix = prefix, MaxPushes = 0 });
+
+    private static async Task PublishAsync(PushExTestHost host, string topic, int count)
+    {
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        for (var i = 0; i < count; i++)
+        {
+            await adapter.PublishAsync(CreatePush(host, topic, "0"), TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static Task<HistoryRead> ReadAsync(IPubSubAdapter adapter, string topic, long afterOffset) =>
+        adapter.ReadHistoryAsync(topic, afterOffset, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+    private static Task SaveAsync(IPubSubAdapter adapter, string socketId, params (string Topic, StreamPosition Position)[] positions) =>
+        adapter.SaveResumePositionsAsync(socketId, [.. positions.Select(pair => KeyValuePair.Create(pair.Topic, pair.Position))], TestContext.Current.CancellationToken)
+            .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+    private static Task<StreamPosition?> FindAsync(IPubSubAdapter adapter, string socketId, string topic) =>
+        adapter.FindResumePositionAsync(socketId, topic, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+    private static async Task ExecuteAsync(RedisServer redis, params object[] command) => await EvaluateAsync(redis, command);
+
+    private static async Task<RedisResult> EvaluateAsync(RedisServer redis, params object[] command)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},allowAdmin=true");
+        return await connection.GetServer(redis.Configuration).ExecuteAsync((string)command[0], command[1..]).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The system clock moved forward by <see cref="Shift"/>; timers keep the real time.</summary>
+    private sealed class ShiftedTimeProvider : TimeProvider
+    {
+        public TimeSpan Shift { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Shift;
+    }
+
+    /// <summary>Compares reads by value, pushes by position.</summary>
+    private sealed class HistoryReadComparer : IEqualityComparer<HistoryRead>
+    {
+        public static readonly HistoryReadComparer Instance = new();
+
+        public bool Equals(HistoryRead? x, HistoryRead? y) =>
+            x is not null && y is not null && x.Top == y.Top && x.IsComplete == y.IsComplete
+            && x.Pushes.Select(push => push.Position).SequenceEqual(y.Pushes.Select(push => push.Position));
+
+        public int GetHashCode(HistoryRead obj) => obj.Top.GetHashCode();
+    }
+}

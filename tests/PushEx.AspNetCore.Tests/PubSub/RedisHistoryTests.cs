@@ -67,6 +67,26 @@ public sealed class RedisHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_AfterTheLastSubscriberLeft_ReportsNoListeners_AndKeepsThePush()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var client = await JoinAsync(host, "t");
+        await client.SendTextAsync("""["3","4","t","phx_leave",{}]""");
+        await client.ReceiveTextAsync();
+        await client.ReceiveTextAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+
+        await Eventually.TrueAsync(() => RedisSubscriptionTests.CountSubscribers(_redis, "pushex:topic:t") == 0, "the node unsubscribed from the topic's channel");
+        var push = CreatePush(host, "t", "1");
+
+        Assert.False(await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(1, push.Position?.Offset);
+        var read = await adapter.ReadHistoryAsync("t", 0, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(1, Assert.Single(read.Pushes).Position?.Offset);
+        await AssertNextFrameIsHeartbeatReplyAsync(client);
+    }
+
+    [Fact]
     public async Task Publish_TwoNodesConcurrentlyToOneTopic_EverySubscriberSeesTheSameGaplessOrder()
     {
         const int PerNode = 200;
@@ -121,6 +141,134 @@ public sealed class RedisHistoryTests : IAsyncLifetime
             var data = payload.GetProperty("data");
             return (payload.GetProperty("offset").GetInt64(), payload.GetProperty("epoch").GetString()!, data.GetProperty("from").GetString()!, data.GetProperty("i").GetInt32());
         }
+    }
+
+    [Fact]
+    public async Task ReadHistory_AfterAnOffset_ReturnsTheLaterPushesInOrder()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var publisher = host.GetRequiredService<PushPipeline>();
+        for (var i = 1; i <= 5; i++)
+        {
+            await adapter.PublishAsync(publisher.CreatePush("t", $"ev{i}", Encoding.UTF8.GetBytes($$"""{"n":{{i}}}""")), TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        var epoch = await EpochOfAsync(_redis, "t");
+
+        var read = await ReadAsync(adapter, "t", 2);
+
+        Assert.Equal(new StreamPosition(epoch, 5), read.Top);
+        Assert.True(read.IsComplete);
+        Assert.Equal(
+            [("ev3", """{"n":3}""", 3L), ("ev4", """{"n":4}""", 4L), ("ev5", """{"n":5}""", 5L)],
+            read.Pushes.Select(push => (push.Event, Encoding.UTF8.GetString(push.Data.Span), push.Position!.Value.Offset)));
+        Assert.All(read.Pushes, push => Assert.Equal(epoch, push.Position!.Value.Epoch));
+        Assert.All(read.Pushes, push => Assert.Equal("t", push.Channel));
+        Assert.Equal(
+            $$"""{"data":{"n":3},"event":"ev3","offset":3,"epoch":"{{epoch}}"}""",
+            Encoding.UTF8.GetString(read.Pushes[0].MsgPayload.Span));
+        Assert.Equal(5, (await ReadAsync(adapter, "t", 0)).Pushes.Count);
+    }
+
+    [Fact]
+    public async Task ReadHistory_AtThePositionOrBeyond_IsEmpty_CompleteOnlyAtTheTop()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await PublishAsync(host, "t", 2);
+        var top = new StreamPosition(await EpochOfAsync(_redis, "t"), 2);
+
+        Assert.Equal(new HistoryRead(top, true, []), await ReadAsync(adapter, "t", 2), HistoryReadComparer.Instance);
+        Assert.Equal(new HistoryRead(top, false, []), await ReadAsync(adapter, "t", 3), HistoryReadComparer.Instance);
+        Assert.Equal(new HistoryRead(top, false, []), await ReadAsync(adapter, "t", long.MaxValue), HistoryReadComparer.Instance);
+        Assert.Equal(new HistoryRead(top, false, []), await ReadAsync(adapter, "t", -1), HistoryReadComparer.Instance);
+    }
+
+    [Fact]
+    public async Task ReadHistory_TopicNeverPushed_HasNoPosition()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+
+        var read = await ReadAsync(host.GetRequiredService<IPubSubAdapter>(), "never", 0);
+
+        Assert.Null(read.Top);
+        Assert.False(read.IsComplete);
+        Assert.Empty(read.Pushes);
+    }
+
+    [Fact]
+    public async Task ReadHistory_PushesTrimmedByCount_IsIncomplete_ButCompleteFromWhatIsKept()
+    {
+        await using var host = await RedisHosts.StartAsync(
+            _redis.Configuration,
+            configureOptions: options => options.History.Rules.Add(new TopicHistoryRule { Prefix = "small:", MaxPushes = 3 }));
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await PublishAsync(host, "small:t", 5);
+
+        var trimmed = await ReadAsync(adapter, "small:t", 1);
+        var kept = await ReadAsync(adapter, "small:t", 2);
+
+        Assert.Equal(5, trimmed.Top?.Offset);
+        Assert.False(trimmed.IsComplete);
+        Assert.Empty(trimmed.Pushes);
+        Assert.True(kept.IsComplete);
+        Assert.Equal([3L, 4L, 5L], kept.Pushes.Select(push => push.Position!.Value.Offset));
+    }
+
+    [Fact]
+    public async Task ReadHistory_PushesOlderThanTheWindow_AreDropped_SoTheReadIsIncomplete()
+    {
+        var clock = new ShiftedTimeProvider();
+        await using var host = await PushExTestHost.StartAsync(
+            configureServices: services => services.AddSingleton<TimeProvider>(clock),
+            configurePushEx: pushEx => pushEx.AddRedis(options => RedisHosts.Configure(options, _redis.Configuration, "pushex:")));
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await PublishAsync(host, "t", 1);
+        clock.Shift = TimeSpan.FromMinutes(1);
+        await PublishAsync(host, "t", 1);
+
+        clock.Shift = TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1);
+
+        Assert.False((await ReadAsync(adapter, "t", 0)).IsComplete);
+        Assert.Equal(2, Assert.Single((await ReadAsync(adapter, "t", 1)).Pushes).Position?.Offset);
+    }
+
+    [Fact]
+    public async Task Publish_AfterRedisLostItsData_StartsANewEpochAtOffset1()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await PublishAsync(host, "t", 2);
+        var lost = await EpochOfAsync(_redis, "t");
+
+        await ExecuteAsync(_redis, "FLUSHALL");
+        var push = CreatePush(host, "t", "3");
+        await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(lost, push.Position?.Epoch);
+        Assert.Equal(1, push.Position?.Offset);
+        var read = await ReadAsync(adapter, "t", 0);
+        Assert.Equal(push.Position, read.Top);
+        Assert.Equal(1, Assert.Single(read.Pushes).Position?.Offset);
+    }
+
+    [Fact]
+    public async Task Publish_MetaLostButLogKept_StartsANewEpochInsteadOfFailing()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await PublishAsync(host, "t", 3);
+        var lost = await EpochOfAsync(_redis, "t");
+
+        // As an eviction policy may do: the meta goes, the log (with offsets up to 3) stays.
+        await ExecuteAsync(_redis, "DEL", "pushex:h:{t:t}:meta");
+        var push = CreatePush(host, "t", "4");
+        await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(lost, push.Position?.Epoch);
+        Assert.Equal(1, push.Position?.Offset);
+        Assert.Equal([1L], (await ReadAsync(adapter, "t", 0)).Pushes.Select(kept => kept.Position!.Value.Offset));
     }
 
     [Fact]
@@ -270,6 +418,90 @@ public sealed class RedisHistoryTests : IAsyncLifetime
 
         static async Task<string> KeySlotAsync(string socket, string key) =>
             (await ChildProcess.RunAsync("redis-cli", ["-s", socket, "CLUSTER", "KEYSLOT", key], Path.GetTempPath(), Timeout, cancellationToken: TestContext.Current.CancellationToken)).Trim();
+    }
+
+    [Fact]
+    public async Task ResumePositions_SavedThenFound_ALaterSaveReplacesOneTopic()
+    {
+        await using var a = await RedisHosts.StartAsync(_redis.Configuration);
+        await using var b = await RedisHosts.StartAsync(_redis.Configuration);
+        var onA = a.GetRequiredService<IPubSubAdapter>();
+        var onB = b.GetRequiredService<IPubSubAdapter>();
+
+        await SaveAsync(onA, "user_socket:1", ("user:1", new StreamPosition("e1", 5)), ("room:9", new StreamPosition("e2", 7)));
+        Assert.Equal(new StreamPosition("e1", 5), await FindAsync(onB, "user_socket:1", "user:1"));
+        Assert.Equal(new StreamPosition("e2", 7), await FindAsync(onB, "user_socket:1", "room:9"));
+
+        await SaveAsync(onB, "user_socket:1", ("user:1", new StreamPosition("e1", 9)));
+
+        Assert.Equal(new StreamPosition("e1", 9), await FindAsync(onA, "user_socket:1", "user:1"));
+        Assert.Equal(new StreamPosition("e2", 7), await FindAsync(onA, "user_socket:1", "room:9"));
+        Assert.Null(await FindAsync(onA, "user_socket:1", "other"));
+        Assert.Null(await FindAsync(onA, "user_socket:2", "user:1"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5")]
+    [InlineData("5:{now}")]
+    [InlineData("5:{now}:")]
+    [InlineData("x:{now}:e")]
+    [InlineData("5:x:e")]
+    [InlineData("-5:{now}:e")]
+    [InlineData(":{now}:e")]
+    public async Task FindResumePosition_MalformedValue_IsIgnored(string value)
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await ExecuteAsync(_redis, "HSET", "pushex:r:{s:user_socket:1}", "user:1", value.Replace("{now}", now, StringComparison.Ordinal));
+        await ExecuteAsync(_redis, "HSET", "pushex:r:{s:user_socket:1}", "room:9", $"5:{now}:e");
+
+        Assert.Null(await FindAsync(host.GetRequiredService<IPubSubAdapter>(), "user_socket:1", "user:1"));
+        Assert.Equal(new StreamPosition("e", 5), await FindAsync(host.GetRequiredService<IPubSubAdapter>(), "user_socket:1", "room:9"));
+    }
+
+    [Fact]
+    public async Task ResumePositions_AfterTheWindow_AreGone()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration, configureOptions: options => options.History.Window = TimeSpan.FromSeconds(2));
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+
+        await SaveAsync(adapter, "user_socket:1", ("user:1", new StreamPosition("e1", 5)));
+        Assert.Equal(new StreamPosition("e1", 5), await FindAsync(adapter, "user_socket:1", "user:1"));
+
+        await Eventually.TrueAsync(() => (long)EvaluateAsync(_redis, "EXISTS", "pushex:r:{s:user_socket:1}").GetAwaiter().GetResult() == 0, "Redis expired the socket id's positions");
+        Assert.Null(await FindAsync(adapter, "user_socket:1", "user:1"));
+    }
+
+    [Fact]
+    public async Task ResumePositions_SavedOutsideTheWindowBeforeALaterSave_AreNotFound()
+    {
+        var clock = new ShiftedTimeProvider();
+        await using var host = await PushExTestHost.StartAsync(
+            configureServices: services => services.AddSingleton<TimeProvider>(clock),
+            configurePushEx: pushEx => pushEx.AddRedis(options => RedisHosts.Configure(options, _redis.Configuration, "pushex:")));
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await SaveAsync(adapter, "user_socket:1", ("user:1", new StreamPosition("e1", 5)));
+
+        // The later save renews the hash's expiry; the first position must not live on with it.
+        clock.Shift = TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1);
+        await SaveAsync(adapter, "user_socket:1", ("room:9", new StreamPosition("e2", 7)));
+
+        Assert.Null(await FindAsync(adapter, "user_socket:1", "user:1"));
+        Assert.Equal(new StreamPosition("e2", 7), await FindAsync(adapter, "user_socket:1", "room:9"));
+    }
+
+    [Fact]
+    public async Task WhileRedisIsDown_ReadThrows_SaveReturns_FindIsNull()
+    {
+        await using var host = await RedisHosts.StartAsync(_redis.Configuration);
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await _redis.StopAsync();
+        await Eventually.TrueAsync(() => !adapter.IsAvailable, "the node sees the outage");
+
+        await Assert.ThrowsAsync<BackplaneUnavailableException>(() => ReadAsync(adapter, "t", 0));
+        await SaveAsync(adapter, "user_socket:1", ("user:1", new StreamPosition("e1", 5)));
+        Assert.Null(await FindAsync(adapter, "user_socket:1", "user:1"));
     }
 
     /// <summary>The epoch Redis holds for a topic (prefix <c>pushex:</c>): for exact frames in tests with history on.</summary>

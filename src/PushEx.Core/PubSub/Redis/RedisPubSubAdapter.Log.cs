@@ -47,6 +47,14 @@ internal sealed partial class RedisPubSubAdapter
             Message = "Maintaining the subscription to Redis channel {Channel} failed; the other channels go on.")]
         public static partial void MaintenanceFailed(ILogger logger, RedisChannel channel, Exception exception);
 
+        [LoggerMessage(EventId = 1512, Level = LogLevel.Debug, EventName = "ResumePositionsNotSaved",
+            Message = "The resume positions of an ended socket ({Topics} topics) could not be saved in Redis; its client rejoins without implicit recovery.")]
+        public static partial void ResumePositionsNotSaved(ILogger logger, int topics, Exception? exception);
+
+        [LoggerMessage(EventId = 1513, Level = LogLevel.Debug, EventName = "ResumePositionNotRead",
+            Message = "The resume position of a joining socket could not be read from Redis; the join goes on without implicit recovery.")]
+        public static partial void ResumePositionNotRead(ILogger logger, Exception? exception);
+
         [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
             Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]
         public static partial void UnsubscribeFailed(ILogger logger, Exception exception);

@@ -1,10 +1,11 @@
 namespace PushEx.PubSub.Redis;
 
 /// <summary>
-/// The Lua scripts of topic history. Each runs atomically in Redis, so one round trip does what
+/// The Lua scripts of topic history and resume positions. Each runs atomically in Redis, so one round trip does what
 /// would otherwise be a read, a decision and several writes that other nodes could interleave with. They are sent
-/// with <c>ScriptEvaluateAsync(string, …)</c>: StackExchange.Redis loads each once per server and sends its SHA1
-/// (EVALSHA) afterwards, loading it again when the server forgot it (a restart). Every key a script touches is passed
+/// with <c>ScriptEvaluateAsync(string, …)</c>: StackExchange.Redis sends a script whole (EVAL) the first time on a
+/// connection and only its SHA1 (EVALSHA) afterwards, and sends it whole again after a reconnect (a restarted server
+/// has forgotten it). Every key a script touches is passed
 /// as <c>KEYS</c>, and a topic's keys share one hash tag (<see cref="RedisChannels"/>), so the scripts run on a
 /// Redis Cluster too.
 /// </summary>
@@ -66,5 +67,34 @@ internal static class RedisScripts
         local message = ARGV[2] .. struct.pack('<i8B', offset, #epoch) .. epoch
           .. struct.pack('<i8H', tonumber(ARGV[7]), #ARGV[8]) .. ARGV[8] .. ARGV[9]
         return {epoch, offset, redis.call('PUBLISH', channel, message)}
+        """;
+
+    /// <summary>
+    /// Reads a topic's position and the log entries from an id on, in one consistent view.
+    /// KEYS: meta, log. ARGV: 1 the first entry id wanted (<c>offset-0</c>), or empty for the position alone.
+    /// Returns nil when the topic has no meta; else epoch, last offset, and (unless only the position was asked) the
+    /// entries, each <c>[id, [t, accepted, e, event, d, data, n, push-id]]</c>.
+    /// </summary>
+    public const string ReadHistory = """
+        local position = redis.call('HMGET', KEYS[1], 'e', 'o')
+        if not position[1] then
+          return false
+        end
+        if ARGV[1] == '' then
+          return position
+        end
+        return {position[1], position[2], redis.call('XRANGE', KEYS[2], ARGV[1], '+')}
+        """;
+
+    /// <summary>
+    /// Records a socket id's resume positions and restarts the hash's expiry, in one step.
+    /// KEYS: the socket id's hash. ARGV: 1 expiry ms, then field (topic) and value pairs.
+    /// </summary>
+    /// <remarks>One HSET per field rather than one with <c>unpack</c>, which Lua limits to a few thousand values.</remarks>
+    public const string SaveResumePositions = """
+        for i = 2, #ARGV, 2 do
+          redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
         """;
 }

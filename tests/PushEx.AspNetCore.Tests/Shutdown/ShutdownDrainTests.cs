@@ -76,9 +76,10 @@ public sealed class ShutdownDrainTests
         gate!.Open();
         await stopping.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
 
+        var epoch = await PubSub.RedisHistoryTests.EpochOfAsync(redis, "t");
         for (var i = 0; i < 50; i++)
         {
-            Assert.Equal($$"""["3",null,"t","msg",{"data":{{i}},"event":"e"}]""", await onB.ReceiveTextAsync());
+            Assert.Equal($$"""["3",null,"t","msg",{"data":{{i}},"event":"e","offset":{{i + 1}},"epoch":"{{epoch}}"}]""", await onB.ReceiveTextAsync());
         }
     }
 

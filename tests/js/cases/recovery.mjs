@@ -33,7 +33,7 @@ export const recoveryCases = {
 
     run.observed.received = inbox.list("user:1");
     run.observed.opens = client.log.opens;
-    run.observed.recoveryEvents = client.log.frames.filter(([, , topic, event]) => topic === "user:1" && event === "recovery").map((frame) => frame[4]);
+    run.observed.recoveryEvents = client.log.recoveries["user:1"] ?? [];
     await run.within("disconnect()", client.disconnect());
   },
 
@@ -51,7 +51,7 @@ export const recoveryCases = {
     run.observed.received = inbox.list("user:1");
     run.observed.opens = client.log.opens;
     run.observed.closeCodes = client.log.closeCodes;
-    run.observed.recoveryEvents = client.log.frames.filter(([, , topic, event]) => topic === "user:1" && event === "recovery").map((frame) => frame[4]);
+    run.observed.recoveryEvents = client.log.recoveries["user:1"] ?? [];
     await run.within("disconnect()", client.disconnect());
   },
 };

@@ -74,6 +74,8 @@ function newLog() {
     misaddressed: [],
     // Every frame but "msg" pushes and heartbeat replies, as [join_ref, ref, topic, event, status].
     frames: [],
+    // The payloads of "recovery" events, per topic, in order.
+    recoveries: {},
   };
 }
 
@@ -109,6 +111,9 @@ function watch(socket, log, listeners) {
         joinedAs.delete(topic); // left: any later push on the topic is misaddressed
       }
       log.frames.push([joinRef ?? null, ref ?? null, topic, event, payload?.status ?? null]);
+      if (event === "recovery") {
+        (log.recoveries[topic] ??= []).push(payload);
+      }
     }
     listeners.message.forEach((listener) => listener(message));
   });

@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.Text;
+using System.Globalization;
 using System.Text.Json;
 using PushEx.History;
 using PushEx.Protocol;
@@ -20,25 +19,19 @@ internal sealed class PushContent
 {
     public PushContent(string @event, ReadOnlySpan<byte> data)
     {
-        // {"data":,"event":""} is 20 bytes; the rest of the margin covers a few escaped characters in the event.
-        var buffer = new ArrayBufferWriter<byte>(32 + Encoding.UTF8.GetByteCount(@event) + data.Length);
-        int dataEnd;
-        using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("data"u8);
-            writer.WriteRawValue(data, skipInputValidation: true);
-            writer.Flush();
-            dataEnd = buffer.WrittenCount;
-            writer.WriteString("event"u8, @event);
-            writer.WriteEndObject();
-        }
+        // Written by hand into an array of the exact size: a push is kept in its topic's history for minutes, and a
+        // Utf8JsonWriter's buffer would hold at least 256 bytes, or twice the data, whatever the payload's length.
+        var eventJson = JsonEncodedText.Encode(@event, PhoenixSerializer.WriterOptions.Encoder).EncodedUtf8Bytes;
+        var payload = new byte[DataPrefix.Length + data.Length + EventPrefix.Length + eventJson.Length + 2];
+        var written = Append(payload, 0, DataPrefix);
+        written = Append(payload, written, data);
+        written = Append(payload, written, EventPrefix);
+        written = Append(payload, written, eventJson);
+        Append(payload, written, "\"}"u8);
 
         Event = @event;
-        MsgPayload = buffer.WrittenMemory;
-
-        // A raw value is copied verbatim, so the data is the bytes just before where the writer stood.
-        Data = MsgPayload[(dataEnd - data.Length)..dataEnd];
+        MsgPayload = payload;
+        Data = MsgPayload.Slice(DataPrefix.Length, data.Length);
     }
 
     public string Event { get; }
@@ -52,18 +45,32 @@ internal sealed class PushContent
     /// <summary>The payload with the push's place in its topic's history: <c>{"data":…,"event":…,"offset":17,"epoch":"…"}</c>.</summary>
     public ReadOnlyMemory<byte> WithPosition(StreamPosition position)
     {
-        var buffer = new ArrayBufferWriter<byte>(MsgPayload.Length + 48 + position.Epoch.Length);
-        using (var writer = new Utf8JsonWriter(buffer, PhoenixSerializer.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("data"u8);
-            writer.WriteRawValue(Data.Span, skipInputValidation: true);
-            writer.WriteString("event"u8, Event);
-            writer.WriteNumber("offset"u8, position.Offset);
-            writer.WriteString("epoch"u8, position.Epoch);
-            writer.WriteEndObject();
-        }
+        // The payload without its closing brace, then the position: exactly sized, as the push may be kept for minutes.
+        Span<byte> offset = stackalloc byte[20];
+        position.Offset.TryFormat(offset, out var offsetLength, provider: CultureInfo.InvariantCulture);
+        var epochJson = JsonEncodedText.Encode(position.Epoch, PhoenixSerializer.WriterOptions.Encoder).EncodedUtf8Bytes;
+        var head = MsgPayload.Span[..^1];
+        var payload = new byte[head.Length + OffsetPrefix.Length + offsetLength + EpochPrefix.Length + epochJson.Length + 2];
+        var written = Append(payload, 0, head);
+        written = Append(payload, written, OffsetPrefix);
+        written = Append(payload, written, offset[..offsetLength]);
+        written = Append(payload, written, EpochPrefix);
+        written = Append(payload, written, epochJson);
+        Append(payload, written, "\"}"u8);
+        return payload;
+    }
 
-        return buffer.WrittenMemory;
+    private static ReadOnlySpan<byte> DataPrefix => """{"data":"""u8;
+
+    private static ReadOnlySpan<byte> EventPrefix => ",\"event\":\""u8;
+
+    private static ReadOnlySpan<byte> OffsetPrefix => ""","offset":"""u8;
+
+    private static ReadOnlySpan<byte> EpochPrefix => ",\"epoch\":\""u8;
+
+    private static int Append(byte[] payload, int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(payload.AsSpan(at));
+        return at + bytes.Length;
     }
 }

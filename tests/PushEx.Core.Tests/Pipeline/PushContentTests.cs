@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using PushEx.History;
 using PushEx.Pipeline;
 
 namespace PushEx.Tests.Pipeline;
@@ -42,5 +43,27 @@ public sealed class PushContentTests
         Assert.Equal("""{"data":{ "a" : [1, 2] },"event":"say \"hé\""}""", Encoding.UTF8.GetString(content.MsgPayload.Span));
         Assert.Equal("""{ "a" : [1, 2] }""", Encoding.UTF8.GetString(content.Data.Span));
         Assert.Equal("say \"hé\"", content.Event);
+    }
+
+    [Fact]
+    public void Constructor_SmallPush_PayloadArrayHoldsExactlyThePayload()
+    {
+        var content = new PushContent("created", "{\"id\":1}"u8.ToArray());
+
+        // A push is kept in its topic's history for minutes: slack in its buffer would be kept as long.
+        Assert.True(MemoryMarshal.TryGetArray(content.MsgPayload, out var array));
+        Assert.Equal(content.MsgPayload.Length, array.Array!.Length);
+    }
+
+    [Fact]
+    public void WithPosition_OffsetAndEpoch_AppendedAfterTheEventInAnExactlySizedArray()
+    {
+        var content = new PushContent("say \"hé\"", "{ \"a\" : [1, 2] }"u8.ToArray());
+
+        var payload = content.WithPosition(new StreamPosition("Ab-_9\"é", 9_007_199_254_740_993));
+
+        Assert.Equal("""{"data":{ "a" : [1, 2] },"event":"say \"hé\"","offset":9007199254740993,"epoch":"Ab-_9\"é"}""", Encoding.UTF8.GetString(payload.Span));
+        Assert.True(MemoryMarshal.TryGetArray(payload, out var array));
+        Assert.Equal(payload.Length, array.Array!.Length);
     }
 }

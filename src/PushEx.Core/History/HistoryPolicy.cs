@@ -20,6 +20,13 @@ internal sealed class HistoryPolicy
 
     public int MaxTotalPushes => _options.MaxTotalPushes;
 
+    /// <summary>
+    /// The most topic positions, and the most resume positions, one node remembers in memory: 10 per push it may keep
+    /// (at least 10 000). A position costs a fraction of a kept push, and outlives it so that a client that saw a quiet
+    /// topic's last push is still told it missed nothing; a node with more topics forgets the least recently pushed.
+    /// </summary>
+    public int MaxPositions => (int)Math.Clamp(10L * _options.MaxTotalPushes, 10_000, int.MaxValue);
+
     /// <summary>The most pushes <paramref name="topic"/> keeps; 0 when it has no history.</summary>
     public int MaxPushesFor(string topic)
     {

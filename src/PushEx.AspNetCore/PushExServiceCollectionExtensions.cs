@@ -20,10 +20,10 @@ public static class PushExServiceCollectionExtensions
 {
     /// <summary>
     /// Adds PushEx: options bound from the configuration section <c>PushEx</c> and validated when the host starts,
-    /// the socket and topic registries, the push pipeline with the in-memory pub/sub adapter, the in-process
-    /// <see cref="IPushPublisher"/>, <see cref="ConnectionStatistics"/> and the <c>PushEx</c> meter. Add the app's
-    /// Socket behaviour with <see cref="PushExBuilderExtensions.AddSocketHandler{THandler}"/> and its API authorizer
-    /// with <see cref="PushExBuilderExtensions.AddApiAuthorizer{TAuthorizer}"/>, then call <c>app.MapPushEx()</c>.
+    /// the socket and topic registries, the push pipeline with the in-memory pub/sub adapter and its topic history, the
+    /// in-process <see cref="IPushPublisher"/>, <see cref="ConnectionStatistics"/> and the <c>PushEx</c> meter. Add the
+    /// app's Socket behaviour with <see cref="PushExBuilderExtensions.AddSocketHandler{THandler}"/> and its API
+    /// authorizer with <see cref="PushExBuilderExtensions.AddApiAuthorizer{TAuthorizer}"/>, then call <c>app.MapPushEx()</c>.
     /// </summary>
     public static IPushExBuilder AddPushEx(this IServiceCollection services)
     {
@@ -53,6 +53,9 @@ public static class PushExServiceCollectionExtensions
         services.TryAddSingleton<PushMetrics>();
         services.TryAddSingleton<InstrumentationHooks>();
         services.TryAddSingleton<LocalBroadcaster>();
+        services.TryAddSingleton<HistoryPolicy>();
+        services.TryAddSingleton<InMemoryHistory>();
+        services.TryAddSingleton<InMemoryResumePositions>();
         services.TryAddSingleton<IPubSubAdapter, InMemoryPubSubAdapter>();
         services.TryAddSingleton<PushPipeline>();
         services.TryAddSingleton<IPushPublisher>(provider => provider.GetRequiredService<PushPipeline>());

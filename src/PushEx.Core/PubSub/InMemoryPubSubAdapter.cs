@@ -4,13 +4,25 @@ using PushEx.Topics;
 
 namespace PushEx.PubSub;
 
-/// <summary>One node: publishing is broadcasting to the local subscribers, nothing crosses a network.</summary>
-internal sealed class InMemoryPubSubAdapter(LocalBroadcaster broadcaster, SocketRegistry sockets) : IPubSubAdapter
+/// <summary>
+/// One node: publishing is keeping the push in the topic's history, then broadcasting it to the local subscribers;
+/// nothing crosses a network, and history and resume positions live in this process.
+/// </summary>
+internal sealed class InMemoryPubSubAdapter(
+    LocalBroadcaster broadcaster,
+    SocketRegistry sockets,
+    InMemoryHistory history,
+    InMemoryResumePositions resumePositions) : IPubSubAdapter
 {
     public bool IsAvailable => true;
 
-    public ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(broadcaster.Broadcast(push) > 0);
+    public ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
+    {
+        // Kept first, whether anybody listens or not: a subscriber that reads the history after receiving this push
+        // finds it there, and a client reconnecting right now finds it too.
+        history.Append(push);
+        return ValueTask.FromResult(broadcaster.Broadcast(push) > 0);
+    }
 
     public ValueTask<int> DisconnectAsync(string socketId, CancellationToken cancellationToken) =>
         ValueTask.FromResult(sockets.CloseBySocketId(socketId));
@@ -22,11 +34,14 @@ internal sealed class InMemoryPubSubAdapter(LocalBroadcaster broadcaster, Socket
     }
 
     public ValueTask<HistoryRead> ReadHistoryAsync(string topic, long afterOffset, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(HistoryRead.None);
+        ValueTask.FromResult(history.Read(topic, afterOffset));
 
-    public ValueTask SaveResumePositionsAsync(string socketId, IReadOnlyList<KeyValuePair<string, StreamPosition>> positions, CancellationToken cancellationToken) =>
-        ValueTask.CompletedTask;
+    public ValueTask SaveResumePositionsAsync(string socketId, IReadOnlyList<KeyValuePair<string, StreamPosition>> positions, CancellationToken cancellationToken)
+    {
+        resumePositions.Save(socketId, positions);
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask<StreamPosition?> FindResumePositionAsync(string socketId, string topic, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<StreamPosition?>(null);
+        ValueTask.FromResult(resumePositions.Find(socketId, topic));
 }

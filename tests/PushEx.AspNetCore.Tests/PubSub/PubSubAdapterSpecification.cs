@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net.WebSockets;
+using System.Text;
 using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.History;
 using PushEx.Pipeline;
 using PushEx.PubSub;
 
@@ -8,7 +11,7 @@ namespace PushEx.AspNetCore.Tests.PubSub;
 /// <summary>
 /// What every <see cref="IPubSubAdapter"/> must do on one node, run against each implementation: delivery to local
 /// subscribers exactly once, "no listeners" when nobody listens (also once the last subscriber left), order per
-/// topic, and disconnects by socket id.
+/// topic, disconnects by socket id, and each topic's history and the resume positions of ended sockets.
 /// </summary>
 public abstract class PubSubAdapterSpecification
 {
@@ -21,10 +24,12 @@ public abstract class PubSubAdapterSpecification
         await using var client = await JoinAsync(host, "t");
         var adapter = host.GetRequiredService<IPubSubAdapter>();
 
-        var listened = await adapter.PublishAsync(CreatePush(host, "t", "1"), TestContext.Current.CancellationToken);
+        var push = CreatePush(host, "t", "1");
+
+        var listened = await adapter.PublishAsync(push, TestContext.Current.CancellationToken);
 
         Assert.True(listened);
-        Assert.Equal("""["3",null,"t","msg",{"data":1,"event":"e"}]""", await client.ReceivePushAsync());
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await client.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(client);
     }
 
@@ -71,7 +76,7 @@ public abstract class PubSubAdapterSpecification
 
         for (var i = 0; i < 300; i++)
         {
-            Assert.Equal($$"""["3",null,"ordered","msg",{"data":{{i}},"event":"e"}]""", await client.ReceivePushAsync());
+            Assert.Equal($$"""["3",null,"ordered","msg",{"data":{{i}},"event":"e","offset":{{i + 1}},"epoch":"…"}]""", Epochs.Mask(await client.ReceiveTextAsync()));
         }
     }
 
@@ -89,6 +94,114 @@ public abstract class PubSubAdapterSpecification
         await AssertNextFrameIsHeartbeatReplyAsync(bystander);
     }
 
+    [Fact]
+    public async Task Publish_TopicWithHistory_GivesEachPushThePreviousOffsetPlusOneUnderOneEpoch()
+    {
+        await using var host = await StartHostAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var topic = UniqueTopic();
+        var pushes = new[] { CreatePush(host, topic, "1"), CreatePush(host, topic, "2"), CreatePush(host, topic, "3") };
+
+        foreach (var push in pushes)
+        {
+            await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        var first = Assert.NotNull(pushes[0].Position);
+        Assert.Equal(1, first.Offset);
+        Assert.False(string.IsNullOrEmpty(first.Epoch));
+        Assert.Equal([first, first with { Offset = 2 }, first with { Offset = 3 }], pushes.Select(push => push.Position!.Value));
+        Assert.Equal($$"""{"data":3,"event":"e","offset":3,"epoch":"{{first.Epoch}}"}""", Encoding.UTF8.GetString(pushes[2].MsgPayload.Span));
+    }
+
+    [Fact]
+    public async Task Publish_TopicNobodyListensTo_PushIsKeptAndReadable()
+    {
+        await using var host = await StartHostAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var topic = UniqueTopic();
+        var push = CreatePush(host, topic, """{"id":7}""");
+
+        var listened = await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var read = await adapter.ReadHistoryAsync(topic, 0, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.False(listened);
+        Assert.True(read.IsComplete);
+        Assert.Equal(push.Position, read.Top);
+        var kept = Assert.Single(read.Pushes);
+        Assert.Equal(push.Position, kept.Position);
+        Assert.Equal((topic, "e", """{"id":7}"""), (kept.Channel, kept.Event, Encoding.UTF8.GetString(kept.Data.Span)));
+    }
+
+    [Fact]
+    public async Task ReadHistory_AfterAnOffset_ReturnsTheLaterPushesInOrderWithTheirPositions()
+    {
+        await using var host = await StartHostAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var topic = UniqueTopic();
+        var pushes = Enumerable.Range(1, 5).Select(i => CreatePush(host, topic, i.ToString(CultureInfo.InvariantCulture))).ToList();
+        foreach (var push in pushes)
+        {
+            await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        var read = await adapter.ReadHistoryAsync(topic, 2, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.True(read.IsComplete);
+        Assert.Equal(pushes[4].Position, read.Top);
+        Assert.Equal(pushes[2..].Select(push => push.Position), read.Pushes.Select(push => push.Position));
+        Assert.Equal(["3", "4", "5"], read.Pushes.Select(push => Encoding.UTF8.GetString(push.Data.Span)));
+        // What a recovering subscriber is sent: the same msg payload as the live delivery, offset and epoch included.
+        Assert.Equal(pushes[2..].Select(push => Encoding.UTF8.GetString(push.MsgPayload.Span)), read.Pushes.Select(push => Encoding.UTF8.GetString(push.MsgPayload.Span)));
+    }
+
+    [Fact]
+    public async Task ReadHistory_AtTheTopOrForThePositionAlone_ReturnsNoPushesAndTheTop()
+    {
+        await using var host = await StartHostAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var topic = UniqueTopic();
+        var push = CreatePush(host, topic, "1");
+        await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        var atTop = await adapter.ReadHistoryAsync(topic, 1, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var positionOnly = await adapter.ReadHistoryAsync(topic, long.MaxValue, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.True(atTop.IsComplete);
+        Assert.Empty(atTop.Pushes);
+        Assert.Equal(push.Position, atTop.Top);
+        Assert.Empty(positionOnly.Pushes);
+        Assert.Equal(push.Position, positionOnly.Top);
+    }
+
+    [Fact]
+    public async Task ReadHistory_TopicNeverPushedTo_HasNoPosition()
+    {
+        await using var host = await StartHostAsync();
+
+        var read = await host.GetRequiredService<IPubSubAdapter>().ReadHistoryAsync(UniqueTopic(), 0, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Null(read.Top);
+        Assert.Empty(read.Pushes);
+    }
+
+    [Fact]
+    public async Task ResumePositions_Saved_FoundPerSocketIdAndTopic_AndReplacedByALaterSave()
+    {
+        await using var host = await StartHostAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var socketId = $"user_socket:{Guid.NewGuid():N}";
+        var cancellation = TestContext.Current.CancellationToken;
+
+        await adapter.SaveResumePositionsAsync(socketId, [new("a", new StreamPosition("E1", 3)), new("b", new StreamPosition("E2", 9))], cancellation).AsTask().WaitAsync(Timeout, cancellation);
+        await adapter.SaveResumePositionsAsync(socketId, [new("a", new StreamPosition("E1", 5))], cancellation).AsTask().WaitAsync(Timeout, cancellation);
+
+        Assert.Equal(new StreamPosition("E1", 5), await adapter.FindResumePositionAsync(socketId, "a", cancellation).AsTask().WaitAsync(Timeout, cancellation));
+        Assert.Equal(new StreamPosition("E2", 9), await adapter.FindResumePositionAsync(socketId, "b", cancellation).AsTask().WaitAsync(Timeout, cancellation));
+        Assert.Null(await adapter.FindResumePositionAsync(socketId, "c", cancellation).AsTask().WaitAsync(Timeout, cancellation));
+        Assert.Null(await adapter.FindResumePositionAsync($"{socketId}-other", "a", cancellation).AsTask().WaitAsync(Timeout, cancellation));
+    }
+
     internal static Push CreatePush(PushExTestHost host, string channel, string data) =>
         host.GetRequiredService<PushPipeline>().CreatePush(channel, "e", System.Text.Encoding.UTF8.GetBytes(data));
 
@@ -99,6 +212,10 @@ public abstract class PubSubAdapterSpecification
         Assert.Equal($$$"""["3","3","{{{topic}}}","phx_reply",{"status":"ok","response":{}}]""", await client.ReceiveTextAsync());
         return client;
     }
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static string UniqueTopic() => $"history:{Guid.NewGuid():N}";
 
     // Proves that no other frame (say, a duplicate push) is queued before it.
     internal static async Task AssertNextFrameIsHeartbeatReplyAsync(TestWebSocket client)

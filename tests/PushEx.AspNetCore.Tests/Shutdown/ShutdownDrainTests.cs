@@ -11,7 +11,6 @@ using PushEx.Pipeline;
 using PushEx.PubSub;
 using PushEx.PubSub.Redis;
 using PushEx.Sockets;
-using PushEx.Topics;
 using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
 
 namespace PushEx.AspNetCore.Tests.Shutdown;
@@ -29,7 +28,7 @@ public sealed class ShutdownDrainTests
                 options.ShutdownDisconnectWindow = TimeSpan.Zero;
             },
             services => services.AddSingleton<IPubSubAdapter>(provider =>
-                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
+                gate = new GatedPubSubAdapter(ActivatorUtilities.CreateInstance<InMemoryPubSubAdapter>(provider))));
         await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
         await client.SendTextAsync("""["3","3","t","phx_join",{}]""");
         await client.ReceiveTextAsync();
@@ -45,7 +44,7 @@ public sealed class ShutdownDrainTests
 
         for (var i = 0; i < 50; i++)
         {
-            Assert.Equal($$"""["3",null,"t","msg",{"data":{{i}},"event":"e"}]""", await client.ReceiveTextAsync());
+            Assert.Equal($$"""["3",null,"t","msg",{"data":{{i}},"event":"e","offset":{{i + 1}},"epoch":"…"}]""", Epochs.Mask(await client.ReceiveTextAsync()));
         }
 
         Assert.Equal((WebSocketCloseStatus)1012, await client.ReceiveCloseAsync());
@@ -89,7 +88,7 @@ public sealed class ShutdownDrainTests
         GatedPubSubAdapter? gate = null;
         await using var host = await PushExTestHost.StartAsync(
             configureServices: services => services.AddSingleton<IPubSubAdapter>(provider =>
-                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
+                gate = new GatedPubSubAdapter(ActivatorUtilities.CreateInstance<InMemoryPubSubAdapter>(provider))));
         using var http = host.CreateHttpClient();
         using (var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative), TestContext.Current.CancellationToken))
         {
@@ -192,7 +191,7 @@ public sealed class ShutdownDrainTests
                 options.ShutdownDisconnectWindow = TimeSpan.Zero;
             },
             services => services.AddSingleton<IPubSubAdapter>(provider =>
-                gate = new GatedPubSubAdapter(new InMemoryPubSubAdapter(provider.GetRequiredService<LocalBroadcaster>(), provider.GetRequiredService<SocketRegistry>()))));
+                gate = new GatedPubSubAdapter(ActivatorUtilities.CreateInstance<InMemoryPubSubAdapter>(provider))));
         var client = await TestWebSocket.ConnectAsync(host.SocketUri());
         var publisher = host.GetRequiredService<IPushPublisher>();
         var pipeline = host.GetRequiredService<PushPipeline>();

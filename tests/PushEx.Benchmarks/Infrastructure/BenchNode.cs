@@ -28,12 +28,13 @@ internal sealed class BenchNode : IDisposable
         var hooks = new InstrumentationHooks([], TimeProvider.System, NullLogger<InstrumentationHooks>.Instance);
         Broadcaster = new LocalBroadcaster(topics, hooks, metrics);
         var options = Options.Create(new PushExOptions());
+        var history = new HistoryPolicy(options);
         _services = new SocketServices(
             new AcceptAllSocketHandler(),
             topics,
             sockets,
-            new InMemoryPubSubAdapter(Broadcaster, sockets),
-            new HistoryPolicy(options),
+            new InMemoryPubSubAdapter(Broadcaster, sockets, new InMemoryHistory(history, TimeProvider.System), new InMemoryResumePositions(history, TimeProvider.System)),
+            history,
             metrics,
             options,
             TimeProvider.System,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PushEx.AspNetCore.Sockets;
+using PushEx.History;
 
 namespace PushEx.AspNetCore;
 
@@ -81,6 +82,58 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
             }
         }
 
+        ValidateHistory(options.History, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Checked even while history is off, so that turning it on cannot be what breaks a deployment.
+    private static void ValidateHistory(HistoryOptions history, List<string> failures)
+    {
+        if (history.Window <= TimeSpan.Zero)
+        {
+            failures.Add($"PushEx:History:Window must be positive (got {history.Window}).");
+        }
+
+        if (history.MaxPushesPerTopic < 0)
+        {
+            failures.Add($"PushEx:History:MaxPushesPerTopic must be 0 (no history) or more (got {history.MaxPushesPerTopic}).");
+        }
+
+        if (history.MaxTotalPushes < 0)
+        {
+            failures.Add($"PushEx:History:MaxTotalPushes must be 0 or more (got {history.MaxTotalPushes}).");
+        }
+
+        // A position forgotten before its pushes expire would restart the topic's offsets while clients still resume
+        // from the old ones: every recovery within the window would fail.
+        if (history.PositionRetention < history.Window)
+        {
+            failures.Add($"PushEx:History:PositionRetention ({history.PositionRetention}) must be at least PushEx:History:Window ({history.Window}).");
+        }
+
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < history.Rules.Count; i++)
+        {
+            var rule = history.Rules[i];
+            if (rule is null)
+            {
+                failures.Add($"PushEx:History:Rules:{i} is missing.");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(rule.Prefix))
+            {
+                failures.Add($"PushEx:History:Rules:{i}:Prefix must not be empty (PushEx:History:MaxPushesPerTopic is the rule for every topic).");
+            }
+            else if (!prefixes.Add(rule.Prefix))
+            {
+                failures.Add($"PushEx:History:Rules:{i}:Prefix '{rule.Prefix}' is the prefix of an earlier rule; which one applies would be ambiguous.");
+            }
+
+            if (rule.MaxPushes < 0)
+            {
+                failures.Add($"PushEx:History:Rules:{i}:MaxPushes must be 0 (no history) or more (got {rule.MaxPushes}).");
+            }
+        }
     }
 }

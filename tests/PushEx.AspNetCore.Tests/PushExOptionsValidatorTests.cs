@@ -1,3 +1,5 @@
+using PushEx.History;
+
 namespace PushEx.AspNetCore.Tests;
 
 public sealed class PushExOptionsValidatorTests
@@ -56,5 +58,125 @@ public sealed class PushExOptionsValidatorTests
         var result = _validator.Validate(PushExOptions.SectionName, options);
 
         Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Validate_HistoryWindowNotPositive_FailsNamingTheSetting(int seconds)
+    {
+        var options = new PushExOptions();
+        options.History.Window = TimeSpan.FromSeconds(seconds);
+        options.History.PositionRetention = TimeSpan.Zero;
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a history window that is not positive was accepted");
+        Assert.Contains("PushEx:History:Window must be positive", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryMaxPushesPerTopicNegative_FailsNamingTheSetting()
+    {
+        var options = new PushExOptions();
+        options.History.MaxPushesPerTopic = -1;
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a negative per-topic count was accepted");
+        Assert.Contains("PushEx:History:MaxPushesPerTopic must be 0", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryMaxTotalPushesNegative_FailsNamingTheSetting()
+    {
+        var options = new PushExOptions();
+        options.History.MaxTotalPushes = -1;
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a negative total was accepted");
+        Assert.Contains("PushEx:History:MaxTotalPushes must be 0 or more", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryPositionRetentionShorterThanTheWindow_FailsNamingBothSettings()
+    {
+        var options = new PushExOptions();
+        options.History.Window = TimeSpan.FromMinutes(5);
+        options.History.PositionRetention = TimeSpan.FromMinutes(5) - TimeSpan.FromTicks(1);
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "positions forgotten before their pushes expire were accepted");
+        Assert.Contains("PushEx:History:PositionRetention", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("must be at least PushEx:History:Window", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryOffWithZeroCountsAndRetentionEqualToTheWindow_Succeeds()
+    {
+        var options = new PushExOptions();
+        options.History.Enabled = false;
+        options.History.MaxPushesPerTopic = 0;
+        options.History.MaxTotalPushes = 0;
+        options.History.PositionRetention = options.History.Window;
+        options.History.Rules.Add(new TopicHistoryRule { Prefix = "presence:", MaxPushes = 0 });
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Validate_HistoryRuleWithoutPrefix_FailsNamingTheRule(string? prefix)
+    {
+        var options = new PushExOptions();
+        options.History.Rules.Add(new TopicHistoryRule { Prefix = "user:", MaxPushes = 10 });
+        options.History.Rules.Add(new TopicHistoryRule { Prefix = prefix!, MaxPushes = 10 });
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a rule without a prefix was accepted");
+        Assert.Contains("PushEx:History:Rules:1:Prefix must not be empty", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryRuleWithNegativeMaxPushes_FailsNamingTheRule()
+    {
+        var options = new PushExOptions();
+        options.History.Rules.Add(new TopicHistoryRule { Prefix = "user:", MaxPushes = -1 });
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a rule with a negative count was accepted");
+        Assert.Contains("PushEx:History:Rules:0:MaxPushes must be 0", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryRulesWithTheSamePrefix_FailsNamingTheLaterRule()
+    {
+        var options = new PushExOptions();
+        options.History.Rules.Add(new TopicHistoryRule { Prefix = "user:", MaxPushes = 10 });
+        options.History.Rules.Add(new TopicHistoryRule { Prefix = "user:", MaxPushes = 20 });
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "two rules for one prefix were accepted");
+        Assert.Contains("PushEx:History:Rules:1:Prefix 'user:'", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HistoryRuleMissing_FailsNamingTheRule()
+    {
+        var options = new PushExOptions();
+        options.History.Rules.Add(null!);
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a missing rule was accepted");
+        Assert.Contains("PushEx:History:Rules:0 is missing", result.FailureMessage, StringComparison.Ordinal);
     }
 }

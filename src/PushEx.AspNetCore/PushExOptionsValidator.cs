@@ -104,6 +104,11 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
             failures.Add($"PushEx:History:MaxTotalPushes must be 0 or more (got {history.MaxTotalPushes}).");
         }
 
+        if (history.MaxTotalBytes < 0)
+        {
+            failures.Add($"PushEx:History:MaxTotalBytes must be 0 or more (got {history.MaxTotalBytes}).");
+        }
+
         // A position forgotten before its pushes expire would restart the topic's offsets while clients still resume
         // from the old ones: every recovery within the window would fail.
         if (history.PositionRetention < history.Window)

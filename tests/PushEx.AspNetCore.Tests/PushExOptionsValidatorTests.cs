@@ -100,6 +100,18 @@ public sealed class PushExOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_HistoryMaxTotalBytesNegative_FailsNamingTheSetting()
+    {
+        var options = new PushExOptions();
+        options.History.MaxTotalBytes = -1;
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a negative byte total was accepted");
+        Assert.Contains("PushEx:History:MaxTotalBytes must be 0 or more", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_HistoryPositionRetentionShorterThanTheWindow_FailsNamingBothSettings()
     {
         var options = new PushExOptions();

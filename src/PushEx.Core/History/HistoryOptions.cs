@@ -23,6 +23,13 @@ public sealed class HistoryOptions
     public int MaxTotalPushes { get; set; } = 100_000;
 
     /// <summary>
+    /// The most memory one node's kept pushes may hold over all topics (without Redis), estimated per push as its msg
+    /// payloads plus 256 bytes: when more would be kept, the oldest go first, whatever their topic. A count alone would
+    /// let 100 000 pushes of 256 KiB hold 50 GB. Default 256 MiB.
+    /// </summary>
+    public long MaxTotalBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
     /// How long a topic's epoch and last offset are remembered after its last push, so a client that saw that push
     /// can still be told it missed nothing. Default 24 hours.
     /// </summary>

@@ -20,6 +20,8 @@ internal sealed class HistoryPolicy
 
     public int MaxTotalPushes => _options.MaxTotalPushes;
 
+    public long MaxTotalBytes => _options.MaxTotalBytes;
+
     /// <summary>
     /// The most topic positions, and the most resume positions, one node remembers in memory: 10 per push it may keep
     /// (at least 10 000). A position costs a fraction of a kept push, and outlives it so that a client that saw a quiet

@@ -10,6 +10,7 @@ internal sealed partial class InMemoryHistory
     private KeptPush? _oldest;
     private KeptPush? _newest;
     private int _kept;
+    private long _keptBytes;
 
     // Every remembered topic, least recently pushed first.
     private TopicHistory? _leastRecent;
@@ -17,12 +18,19 @@ internal sealed partial class InMemoryHistory
 
     private void Keep(TopicHistory topic, Push push, long offset, long now, int maxPushes)
     {
-        if (_policy.MaxTotalPushes <= 0)
+        var bytes = EstimatedBytes(push);
+        if (_policy.MaxTotalPushes <= 0 || bytes > _policy.MaxTotalBytes)
         {
+            // Not kept, so the topic's older pushes go too: a read needs them in one unbroken run up to the top.
+            while (topic.Oldest is { } older)
+            {
+                Drop(older);
+            }
+
             return;
         }
 
-        var kept = new KeptPush(topic, push, offset, now) { Older = _newest };
+        var kept = new KeptPush(topic, push, offset, now, bytes) { Older = _newest };
         if (_newest is null)
         {
             _oldest = kept;
@@ -45,17 +53,24 @@ internal sealed partial class InMemoryHistory
         topic.Newest = kept;
         topic.Count++;
         _kept++;
+        _keptBytes += bytes;
 
         while (topic.Count > maxPushes)
         {
             Drop(topic.Oldest!);
         }
 
-        while (_kept > _policy.MaxTotalPushes)
+        while (_kept > _policy.MaxTotalPushes || _keptBytes > _policy.MaxTotalBytes)
         {
             Drop(_oldest!);
         }
     }
+
+    /// <summary>
+    /// What keeping <paramref name="push"/> costs: its payloads with and without its position, and about 256 bytes of
+    /// objects (the push, its content, the entry; measured at 450 bytes per push with a 40-byte payload in all).
+    /// </summary>
+    private static long EstimatedBytes(Push push) => push.MsgPayload.Length + push.Content.MsgPayload.Length + 256;
 
     /// <summary>Drops a kept push, which is always the oldest of its topic: a topic loses only its oldest.</summary>
     private void Drop(KeptPush kept)
@@ -90,6 +105,7 @@ internal sealed partial class InMemoryHistory
 
         kept.Older = kept.Newer = kept.NextInTopic = null;
         _kept--;
+        _keptBytes -= kept.Bytes;
     }
 
     /// <summary>Drops the pushes past the window and forgets the positions past their retention, oldest first.</summary>
@@ -202,7 +218,7 @@ internal sealed partial class InMemoryHistory
     }
 
     /// <summary>A kept push, linked into the list of all kept pushes and into its topic's.</summary>
-    private sealed class KeptPush(TopicHistory topic, Push push, long offset, long appendedAt)
+    private sealed class KeptPush(TopicHistory topic, Push push, long offset, long appendedAt, long bytes)
     {
         public TopicHistory Topic { get; } = topic;
 
@@ -211,6 +227,8 @@ internal sealed partial class InMemoryHistory
         public long Offset { get; } = offset;
 
         public long AppendedAt { get; } = appendedAt;
+
+        public long Bytes { get; } = bytes;
 
         public KeptPush? Older { get; set; }
 

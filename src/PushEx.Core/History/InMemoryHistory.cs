@@ -6,8 +6,9 @@ namespace PushEx.History;
 /// <summary>
 /// The history of every topic on one node, in memory: each push to a topic with history gets the next offset of the
 /// topic's epoch and is kept for <see cref="HistoryOptions.Window"/>, at most <see cref="HistoryPolicy.MaxPushesFor"/>
-/// of the topic and <see cref="HistoryOptions.MaxTotalPushes"/> over all topics; a topic's position outlives its pushes
-/// for <see cref="HistoryOptions.PositionRetention"/>, at most <see cref="HistoryPolicy.MaxPositions"/> of them.
+/// of the topic, and <see cref="HistoryOptions.MaxTotalPushes"/> and <see cref="HistoryOptions.MaxTotalBytes"/> over
+/// all topics; a topic's position outlives its pushes for <see cref="HistoryOptions.PositionRetention"/>, at most
+/// <see cref="HistoryPolicy.MaxPositions"/> of them.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -50,6 +51,18 @@ internal sealed partial class InMemoryHistory
             lock (_lock)
             {
                 return _kept;
+            }
+        }
+    }
+
+    /// <summary>What the kept pushes hold now, as estimated for <see cref="HistoryOptions.MaxTotalBytes"/>.</summary>
+    public long KeptBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _keptBytes;
             }
         }
     }

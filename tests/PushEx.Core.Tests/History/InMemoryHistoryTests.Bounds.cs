@@ -1,4 +1,5 @@
 using PushEx.History;
+using PushEx.Pipeline;
 
 namespace PushEx.Tests.History;
 
@@ -94,6 +95,42 @@ public sealed partial class InMemoryHistoryTests
     }
 
     [Fact]
+    public void Append_OverTheTotalBytes_DropsTheOldestWhateverItsTopic()
+    {
+        var onePush = BytesOfOneSmallPush();
+        var history = CreateHistory(options => options.MaxTotalBytes = (3 * onePush) - 1);
+        Append(history, "a", 1);
+        var a2 = Append(history, "a", 2);
+        var b1 = Append(history, "b", 1);
+
+        Assert.Equal(2, history.KeptCount);
+        Assert.Equal(2 * onePush, history.KeptBytes);
+        Assert.False(history.Read("a", 0).IsComplete);
+        Assert.Equal([a2], history.Read("a", 1).Pushes);
+        Assert.Equal([b1], history.Read("b", 0).Pushes);
+    }
+
+    [Fact]
+    public void Append_PushLargerThanTheTotalBytes_IsNotKept_NorAreTheTopicsOlderPushes()
+    {
+        var onePush = BytesOfOneSmallPush();
+        var history = CreateHistory(options => options.MaxTotalBytes = 3 * onePush);
+        Append(history, "t", 1);
+        Append(history, "t", 2);
+        var other = Append(history, "other", 1);
+
+        var large = new Push("t", "e", System.Text.Encoding.UTF8.GetBytes($"\"{new string('x', (int)(3 * onePush))}\""), 0);
+        history.Append(large);
+        var next = Append(history, "t", 4);
+
+        Assert.Equal(3, large.Position!.Value.Offset);
+        Assert.False(history.Read("t", 2).IsComplete);
+        Assert.Equal([next], history.Read("t", 3).Pushes);
+        Assert.Equal([other], history.Read("other", 0).Pushes);
+        Assert.Equal(2, history.KeptCount);
+    }
+
+    [Fact]
     public void Append_TotalOfZero_GivesPositionsButKeepsNothing()
     {
         var history = CreateHistory(options => options.MaxTotalPushes = 0);
@@ -179,6 +216,13 @@ public sealed partial class InMemoryHistoryTests
         Assert.InRange(withPushes, 0, kept * 1024L);
     }
 
+    private long BytesOfOneSmallPush()
+    {
+        var probe = CreateHistory();
+        Append(probe, "probe", 1);
+        return probe.KeptBytes;
+    }
+
     private static void AppendSized(InMemoryHistory history, string topic, int id) =>
-        history.Append(new PushEx.Pipeline.Push(topic, "created", System.Text.Encoding.UTF8.GetBytes($$"""{"id":{{id}},"text":"hello"}"""), 0));
+        history.Append(new Push(topic, "created", System.Text.Encoding.UTF8.GetBytes($$"""{"id":{{id}},"text":"hello"}"""), 0));
 }

@@ -24,8 +24,8 @@ public sealed class HistoryOptions
 
     /// <summary>
     /// The most memory one node's kept pushes may hold over all topics (without Redis), estimated per push as its msg
-    /// payloads plus 256 bytes: when more would be kept, the oldest go first, whatever their topic. A count alone would
-    /// let 100 000 pushes of 256 KiB hold 50 GB. Default 256 MiB.
+    /// payload plus 136 bytes: when more would be kept, the oldest go first, whatever their topic. A count alone would
+    /// let 100 000 pushes of 256 KiB hold 25 GB. Default 256 MiB.
     /// </summary>
     public long MaxTotalBytes { get; set; } = 256L * 1024 * 1024;
 

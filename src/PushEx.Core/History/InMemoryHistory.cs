@@ -140,6 +140,8 @@ internal sealed partial class InMemoryHistory
     /// </remarks>
     public HistoryRead Read(string topic, long afterOffset)
     {
+        StreamPosition top;
+        KeptPush[] kept;
         lock (_lock)
         {
             DropExpired(_time.GetTimestamp());
@@ -149,7 +151,7 @@ internal sealed partial class InMemoryHistory
                 return HistoryRead.None;
             }
 
-            var top = new StreamPosition(history.Epoch, history.LastOffset);
+            top = new StreamPosition(history.Epoch, history.LastOffset);
             if (afterOffset >= top.Offset)
             {
                 return new HistoryRead(top, afterOffset == top.Offset, []);
@@ -161,18 +163,26 @@ internal sealed partial class InMemoryHistory
                 return new HistoryRead(top, false, []);
             }
 
-            var pushes = new Push[top.Offset - afterOffset];
+            kept = new KeptPush[top.Offset - afterOffset];
             var index = 0;
-            for (var kept = history.Oldest; kept is not null; kept = kept.NextInTopic)
+            for (var entry = history.Oldest; entry is not null; entry = entry.NextInTopic)
             {
-                if (kept.Offset > afterOffset)
+                if (entry.Offset > afterOffset)
                 {
-                    pushes[index++] = kept.Push;
+                    kept[index++] = entry;
                 }
             }
-
-            return new HistoryRead(top, true, pushes);
         }
+
+        // Built outside the lock: a kept push's fields never change, and appends need not wait for a recovery.
+        var pushes = new Push[kept.Length];
+        for (var i = 0; i < kept.Length; i++)
+        {
+            var entry = kept[i];
+            pushes[i] = new Push(topic, entry.Event, entry.Data, entry.AcceptedAt, top with { Offset = entry.Offset });
+        }
+
+        return new HistoryRead(top, true, pushes);
     }
 
     private TopicHistory TouchOrCreate(string name, long now)

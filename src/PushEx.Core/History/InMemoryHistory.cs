@@ -12,8 +12,9 @@ namespace PushEx.History;
 /// </summary>
 /// <remarks>
 /// <para>
-/// One lock guards it all; every step under it is a few pointer moves, and the one costly step of an append (encoding
-/// the payload with its position) runs outside it, so appends to different topics and reads barely wait on each other.
+/// One lock guards it all; every step under it is a few pointer moves (a read: one per push it returns), and the costly
+/// steps (encoding an appended push's payload with its position, building the pushes a read returns) run outside it,
+/// so appends to different topics and reads barely wait on each other.
 /// </para>
 /// <para>
 /// Kept pushes form one list in the order they were appended, whatever their topic: the oldest is dropped first, by

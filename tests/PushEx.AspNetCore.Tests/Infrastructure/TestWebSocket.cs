@@ -67,9 +67,6 @@ public sealed class TestWebSocket : IAsyncDisposable
         return Encoding.UTF8.GetString(data);
     }
 
-    /// <summary>Receives the next text frame, a push's place in its topic's history (offset, epoch) removed.</summary>
-    public async Task<string> ReceivePushAsync(TimeSpan? timeout = null) => PushFrames.WithoutPosition(await ReceiveTextAsync(timeout));
-
     /// <summary>Receives the next message of any type; a close shows up as <see cref="WebSocketMessageType.Close"/>.</summary>
     public async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(TimeSpan? timeout = null)
     {

@@ -37,8 +37,5 @@ public sealed class RedisPubSubAdapterTests : PubSubAdapterSpecification, IAsync
         Assert.Equal(TimeSpan.FromSeconds(1), host.GetRequiredService<IOptions<RedisOptions>>().Value.UnsubscribeDelay);
     }
 
-    // The specification quotes frames without a position, and an adapter's delivery rules hold without history; the
-    // same rules with history on (the push delivered once, from its echo, with its offset) are in RedisHistoryTests.
-    protected override Task<PushExTestHost> StartHostAsync() =>
-        RedisHosts.StartAsync(_redis.Configuration, configureOptions: options => options.History.Enabled = false);
+    protected override Task<PushExTestHost> StartHostAsync() => RedisHosts.StartAsync(_redis.Configuration);
 }

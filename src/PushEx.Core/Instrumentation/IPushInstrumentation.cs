@@ -28,4 +28,12 @@ public interface IPushInstrumentation
     void Delivered(Push push, InstrumentationContext context)
     {
     }
+
+    /// <summary>
+    /// Once per push sent from the topic's history to a rejoining subscriber on this node (a push it missed while
+    /// reconnecting); such a delivery is not also reported as <see cref="Delivered"/>.
+    /// </summary>
+    void Recovered(Push push, InstrumentationContext context)
+    {
+    }
 }

@@ -32,6 +32,9 @@ internal sealed partial class InstrumentationHooks(IEnumerable<IPushInstrumentat
         }
     }
 
+    public void Recovered(Push push) =>
+        Run(nameof(IPushInstrumentation.Recovered), static (instrumentation, push, context) => instrumentation.Recovered(push!, context), push);
+
     private void Run(string hook, Action<IPushInstrumentation, Push?, InstrumentationContext> call, Push? push)
     {
         var context = new InstrumentationContext(timeProvider.GetUtcNow().ToUnixTimeMilliseconds());

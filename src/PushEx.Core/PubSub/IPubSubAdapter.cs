@@ -5,8 +5,9 @@ namespace PushEx.PubSub;
 
 /// <summary>
 /// Carries pushes and disconnects to every node: in-memory for one node (the default), Redis for a cluster.
-/// An adapter delivers to this node's own subscribers itself (through <c>LocalBroadcaster</c>), without a
-/// round trip through the backplane, and never twice.
+/// An adapter delivers to this node's own subscribers itself (through <c>LocalBroadcaster</c>), never twice; without a
+/// round trip through the backplane, except where a topic's history needs one order on every node (Redis delivers
+/// such a push to its own node from the channel, in the order Redis gave it its offset).
 /// </summary>
 internal interface IPubSubAdapter
 {

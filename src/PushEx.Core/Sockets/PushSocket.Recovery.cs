@@ -96,6 +96,10 @@ internal sealed partial class PushSocket
                     if (push.Position!.Value.Offset > from.Offset && SendPush(subscription, push))
                     {
                         delivered++;
+                        if (_services.Instrumentation.IsEnabled)
+                        {
+                            _services.Instrumentation.Recovered(push);
+                        }
                     }
                 }
 
@@ -120,6 +124,10 @@ internal sealed partial class PushSocket
             if (SendPush(subscription, push))
             {
                 live++;
+                if (_services.Instrumentation.IsEnabled)
+                {
+                    _services.Instrumentation.Delivered(push, 1);
+                }
             }
         }
 

@@ -15,6 +15,7 @@ internal sealed class SocketServices(
     IPubSubAdapter backplane,
     HistoryPolicy history,
     PushMetrics metrics,
+    InstrumentationHooks instrumentation,
     IOptions<PushExOptions> options,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory)
@@ -32,6 +33,9 @@ internal sealed class SocketServices(
     public HistoryPolicy History { get; } = history;
 
     public PushMetrics Metrics { get; } = metrics;
+
+    /// <summary>The app's instrumentation, told of deliveries a socket makes itself (recovered and held pushes).</summary>
+    public InstrumentationHooks Instrumentation { get; } = instrumentation;
 
     public PushExOptions Options { get; } = options.Value;
 

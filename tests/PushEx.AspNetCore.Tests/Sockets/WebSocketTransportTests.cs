@@ -51,6 +51,7 @@ public sealed class WebSocketTransportTests : IDisposable
             backplane,
             new HistoryPolicy(options),
             new PushMetrics(_provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sockets, topics),
+            new InstrumentationHooks([], TimeProvider.System, NullLogger<InstrumentationHooks>.Instance),
             options,
             TimeProvider.System,
             NullLoggerFactory.Instance);

@@ -36,6 +36,7 @@ internal sealed class BenchNode : IDisposable
             new InMemoryPubSubAdapter(Broadcaster, sockets, new InMemoryHistory(history, TimeProvider.System), new InMemoryResumePositions(history, TimeProvider.System)),
             history,
             metrics,
+            hooks,
             options,
             TimeProvider.System,
             NullLoggerFactory.Instance);

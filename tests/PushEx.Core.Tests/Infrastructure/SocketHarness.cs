@@ -17,8 +17,9 @@ namespace PushEx.Tests.Infrastructure;
 /// </summary>
 internal sealed class SocketHarness
 {
-    public SocketHarness(Action<PushExOptions>? configure = null)
+    public SocketHarness(Action<PushExOptions>? configure = null, params IPushInstrumentation[] instrumentations)
     {
+        Instrumentation = new InstrumentationHooks(instrumentations, Time, NullLogger<InstrumentationHooks>.Instance);
         var options = new PushExOptions();
         configure?.Invoke(options);
         Options = options;
@@ -27,10 +28,13 @@ internal sealed class SocketHarness
         Metrics = new PushMetrics(new TestMeterFactory(), Sockets, Topics);
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         Backplane.ReadHistoryAsync(Arg.Any<string>(), Arg.Any<long>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(HistoryRead.None));
-        Services = new SocketServices(Handler, Topics, Sockets, Backplane, new HistoryPolicy(wrapped), Metrics, wrapped, Time, NullLoggerFactory.Instance);
+        Services = new SocketServices(Handler, Topics, Sockets, Backplane, new HistoryPolicy(wrapped), Metrics, Instrumentation, wrapped, Time, NullLoggerFactory.Instance);
     }
 
     public ISocketHandler Handler { get; } = Substitute.For<ISocketHandler>();
+
+    /// <summary>The app's instrumentation; none is registered unless a test makes a harness with its own.</summary>
+    public InstrumentationHooks Instrumentation { get; }
 
     /// <summary>The node's <c>PushEx</c> meter.</summary>
     public PushMetrics Metrics { get; }

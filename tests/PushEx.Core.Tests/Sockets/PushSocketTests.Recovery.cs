@@ -46,6 +46,26 @@ public sealed partial class PushSocketTests
     }
 
     [Fact]
+    public async Task Join_Recovered_TellsTheInstrumentationOfEachRecoveredPush_AndOfHeldOnesAsDelivered()
+    {
+        var instrumentation = Substitute.For<IPushInstrumentation>();
+        var node = new SocketHarness(instrumentations: instrumentation);
+        var read = new TaskCompletionSource<HistoryRead>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Backplane.ReadHistoryAsync("t", 3, Arg.Any<CancellationToken>()).Returns(new ValueTask<HistoryRead>(read.Task));
+        var client = node.Connect();
+
+        var joining = client.SendTextAsync("""["3","3","t","phx_join",{"recover":{"epoch":"E","offset":3}}]""").AsTask();
+        await client.WaitForTextFramesAsync(1);
+        var held = Positioned("t", 6);
+        new LocalBroadcaster(node.Topics, node.Instrumentation, node.Metrics).Broadcast(held);
+        read.SetResult(new HistoryRead(new StreamPosition("E", 5), true, [Positioned("t", 4), Positioned("t", 5)]));
+        await joining.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+
+        instrumentation.Received(2).Recovered(Arg.Any<Push>(), Arg.Any<InstrumentationContext>());
+        instrumentation.Received(1).Delivered(held, Arg.Any<InstrumentationContext>());
+    }
+
+    [Fact]
     public async Task Join_RecoverFromAnotherEpoch_RecoveredFalse_AndOnlyLivePushes()
     {
         HistoryReadFor("t", afterOffset: 3).SetResult(new HistoryRead(new StreamPosition("F", 9), false, []));

@@ -4,5 +4,5 @@ namespace PushEx.AspNetCore.Tests.PubSub;
 
 public sealed class InMemoryPubSubAdapterTests : PubSubAdapterSpecification
 {
-    protected override Task<PushExTestHost> StartHostAsync() => PushExTestHost.StartAsync();
+    protected override Task<PushExTestHost> StartHostAsync(Action<PushExOptions>? configureOptions = null) => PushExTestHost.StartAsync(configureOptions);
 }

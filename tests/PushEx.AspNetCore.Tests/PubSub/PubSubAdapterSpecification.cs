@@ -15,7 +15,7 @@ namespace PushEx.AspNetCore.Tests.PubSub;
 /// </summary>
 public abstract class PubSubAdapterSpecification
 {
-    protected abstract Task<PushExTestHost> StartHostAsync();
+    protected abstract Task<PushExTestHost> StartHostAsync(Action<PushExOptions>? configureOptions = null);
 
     [Fact]
     public async Task Publish_SubscribedHere_DeliversExactlyOnce_AndReportsListeners()
@@ -200,6 +200,66 @@ public abstract class PubSubAdapterSpecification
         Assert.Equal(new StreamPosition("E2", 9), await adapter.FindResumePositionAsync(socketId, "b", cancellation).AsTask().WaitAsync(Timeout, cancellation));
         Assert.Null(await adapter.FindResumePositionAsync(socketId, "c", cancellation).AsTask().WaitAsync(Timeout, cancellation));
         Assert.Null(await adapter.FindResumePositionAsync($"{socketId}-other", "a", cancellation).AsTask().WaitAsync(Timeout, cancellation));
+    }
+
+    [Fact]
+    public async Task Join_RecoverFromAnOffset_GetsTheRecoveryEventAndTheLaterPushes_ThenLiveOnes()
+    {
+        await using var host = await StartHostAsync();
+        var epoch = await PublishKeptAsync(host, "r", 3);
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+
+        await client.SendTextAsync($$$"""["3","3","r","phx_join",{"recover":{"epoch":"{{{epoch}}}","offset":1}}]""");
+
+        Assert.Equal("""["3","3","r","phx_reply",{"status":"ok","response":{}}]""", await client.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"r","recovery",{"recovered":true,"epoch":"{{epoch}}","offset":3,"missed":2}]""", await client.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"r","msg",{"data":2,"event":"e","offset":2,"epoch":"{{epoch}}"}]""", await client.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"r","msg",{"data":3,"event":"e","offset":3,"epoch":"{{epoch}}"}]""", await client.ReceiveTextAsync());
+        await host.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(host, "r", "4"), TestContext.Current.CancellationToken);
+        Assert.Equal($$"""["3",null,"r","msg",{"data":4,"event":"e","offset":4,"epoch":"{{epoch}}"}]""", await client.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(client);
+    }
+
+    [Fact]
+    public async Task Join_RecoverFromAnotherEpoch_RecoveredFalse_AndOnlyLivePushes()
+    {
+        await using var host = await StartHostAsync();
+        var epoch = await PublishKeptAsync(host, "r", 2);
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+
+        await client.SendTextAsync("""["3","3","r","phx_join",{"recover":{"epoch":"an-earlier-history","offset":1}}]""");
+
+        Assert.Equal("""["3","3","r","phx_reply",{"status":"ok","response":{}}]""", await client.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"r","recovery",{"recovered":false,"epoch":"{{epoch}}","offset":2,"missed":null}]""", await client.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(client);
+    }
+
+    [Fact]
+    public async Task Join_RecoverFromAnOffsetTheHistoryNoLongerHolds_RecoveredFalse_WithTheCountMissed()
+    {
+        await using var host = await StartHostAsync(options => options.History.MaxPushesPerTopic = 2);
+        var epoch = await PublishKeptAsync(host, "r", 5);
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+
+        await client.SendTextAsync($$$"""["3","3","r","phx_join",{"recover":{"epoch":"{{{epoch}}}","offset":1}}]""");
+
+        Assert.Equal("""["3","3","r","phx_reply",{"status":"ok","response":{}}]""", await client.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"r","recovery",{"recovered":false,"epoch":"{{epoch}}","offset":5,"missed":4}]""", await client.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(client);
+    }
+
+    // Publishes data 1..count to a topic nobody listens to (so each is kept, not delivered); returns the epoch.
+    private static async Task<string> PublishKeptAsync(PushExTestHost host, string topic, int count)
+    {
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        Push? last = null;
+        for (var i = 1; i <= count; i++)
+        {
+            last = CreatePush(host, topic, i.ToString(CultureInfo.InvariantCulture));
+            await adapter.PublishAsync(last, TestContext.Current.CancellationToken);
+        }
+
+        return last!.Position!.Value.Epoch;
     }
 
     internal static Push CreatePush(PushExTestHost host, string channel, string data) =>

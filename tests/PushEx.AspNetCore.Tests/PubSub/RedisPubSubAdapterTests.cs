@@ -37,5 +37,6 @@ public sealed class RedisPubSubAdapterTests : PubSubAdapterSpecification, IAsync
         Assert.Equal(TimeSpan.FromSeconds(1), host.GetRequiredService<IOptions<RedisOptions>>().Value.UnsubscribeDelay);
     }
 
-    protected override Task<PushExTestHost> StartHostAsync() => RedisHosts.StartAsync(_redis.Configuration);
+    protected override Task<PushExTestHost> StartHostAsync(Action<PushExOptions>? configureOptions = null) =>
+        RedisHosts.StartAsync(_redis.Configuration, configureOptions: configureOptions);
 }

@@ -20,20 +20,23 @@ internal sealed class BenchNode : IDisposable
     private readonly SocketServices _services;
     private readonly List<PushSocket> _sockets = [];
 
-    public BenchNode()
+    public BenchNode(Action<PushExOptions>? configure = null)
     {
         var topics = new TopicRegistry();
         var sockets = new SocketRegistry();
         var metrics = new PushMetrics(_meters, sockets, topics);
         var hooks = new InstrumentationHooks([], TimeProvider.System, NullLogger<InstrumentationHooks>.Instance);
         Broadcaster = new LocalBroadcaster(topics, hooks, metrics);
-        var options = Options.Create(new PushExOptions());
+        var settings = new PushExOptions();
+        configure?.Invoke(settings);
+        var options = Options.Create(settings);
         var history = new HistoryPolicy(options);
+        Adapter = new InMemoryPubSubAdapter(Broadcaster, sockets, new InMemoryHistory(history, TimeProvider.System), new InMemoryResumePositions(history, TimeProvider.System));
         _services = new SocketServices(
             new AcceptAllSocketHandler(),
             topics,
             sockets,
-            new InMemoryPubSubAdapter(Broadcaster, sockets, new InMemoryHistory(history, TimeProvider.System), new InMemoryResumePositions(history, TimeProvider.System)),
+            Adapter,
             history,
             metrics,
             hooks,
@@ -43,6 +46,9 @@ internal sealed class BenchNode : IDisposable
     }
 
     public LocalBroadcaster Broadcaster { get; }
+
+    /// <summary>The node's pub/sub adapter: publishing through it keeps each push in its topic's history first.</summary>
+    public InMemoryPubSubAdapter Adapter { get; }
 
     public DeliveryCounter Counter { get; } = new();
 

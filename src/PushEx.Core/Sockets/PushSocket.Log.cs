@@ -35,6 +35,10 @@ internal sealed partial class PushSocket
             Message = "The topic history could not be read for a join; the client gets live pushes only.")]
         public static partial void HistoryUnavailable(ILogger logger, Exception exception);
 
+        [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, EventName = "HistoryUnreachable",
+            Message = "The topic history is unreachable while the backplane is down; the join gets live pushes only.")]
+        public static partial void HistoryUnreachable(ILogger logger, Exception exception);
+
         [LoggerMessage(EventId = 1008, Level = LogLevel.Debug, EventName = "RecoveryImpossible",
             Message = "A join to {Topic} could not be recovered (missed: {Missed}): its history changed or no longer reaches back; the client is told recovered: false.")]
         public static partial void RecoveryImpossible(ILogger logger, string topic, long? missed);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using PushEx.History;
 using PushEx.Pipeline;
 using PushEx.Protocol;
+using PushEx.PubSub;
 using PushEx.Topics;
 
 namespace PushEx.Sockets;
@@ -48,7 +49,7 @@ internal sealed partial class PushSocket
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Without the record the join goes on as a fresh one; the client then gets only live pushes.
-            Log.HistoryUnavailable(_services.SocketLogger, ex);
+            LogHistoryUnavailable(ex);
             return null;
         }
     }
@@ -64,11 +65,24 @@ internal sealed partial class PushSocket
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Log.HistoryUnavailable(_services.SocketLogger, ex);
+            LogHistoryUnavailable(ex);
             read = HistoryRead.None;
         }
 
         _services.Topics.WithLock(subscription, static (subscription, state) => state.Socket.GoLive(subscription, state.RecoverFrom, state.Read), (Socket: this, RecoverFrom: recoverFrom, Read: read));
+    }
+
+    // A backplane outage is logged once by the adapter, not once per join; anything else is worth a warning.
+    private void LogHistoryUnavailable(Exception exception)
+    {
+        if (exception is BackplaneUnavailableException)
+        {
+            Log.HistoryUnreachable(_services.SocketLogger, exception);
+        }
+        else
+        {
+            Log.HistoryUnavailable(_services.SocketLogger, exception);
+        }
     }
 
     // Under the topic's lock.

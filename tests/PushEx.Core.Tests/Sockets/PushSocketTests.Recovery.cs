@@ -142,6 +142,21 @@ public sealed partial class PushSocketTests
         await _node.Backplane.DidNotReceive().FindResumePositionAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<CancellationToken>());
     }
 
+    [Fact]
+    public async Task Join_HistoryUnreachable_RecoveredFalse_AndTheSubscriptionGoesLive()
+    {
+        _node.Backplane.ReadHistoryAsync("t", 3, Arg.Any<CancellationToken>())
+            .Returns<ValueTask<HistoryRead>>(_ => throw new PushEx.PubSub.BackplaneUnavailableException("Redis is down."));
+        var client = _node.Connect();
+
+        await client.SendTextAsync("""["3","3","t","phx_join",{"recover":{"epoch":"E","offset":3}}]""");
+        Broadcast(Positioned("t", 9));
+
+        Assert.Equal(
+            [JoinOkT, """["3",null,"t","recovery",{"recovered":false,"epoch":null,"offset":0,"missed":null}]""", Msg(9)],
+            await client.WaitForTextFramesAsync(3));
+    }
+
     [Theory]
     [InlineData("""{"recover":"E:3"}""")]
     [InlineData("""{"recover":{"epoch":7,"offset":3}}""")]

@@ -91,7 +91,13 @@ internal sealed partial class PushSocket
         var held = subscription.Held!;
         subscription.Held = null;
         var top = read.Top;
-        subscription.StartPosition = top ?? Origin;
+
+        // A push held here arrived after the subscription was registered, so the client gets it whatever the read saw
+        // (the read may well have happened after it); the client stood just before the first one.
+        subscription.StartPosition = held.Count > 0 && held[0].Position is { } first && (top is null || first.Epoch == top.Value.Epoch)
+            ? first with { Offset = first.Offset - 1 }
+            : top ?? Origin;
+        StreamPosition? replayedUpTo = null;
         var delivered = 0;
         if (recoverFrom is { } from)
         {
@@ -105,6 +111,7 @@ internal sealed partial class PushSocket
             {
                 // What was written from here on is where the client stands, should this socket end during the replay.
                 subscription.StartPosition = from;
+                replayedUpTo = top;
                 foreach (var push in read.Pushes)
                 {
                     if (push.Position!.Value.Offset > from.Offset && SendPush(subscription, push))
@@ -129,8 +136,8 @@ internal sealed partial class PushSocket
         var live = 0;
         foreach (var push in held)
         {
-            // The history read covered every push up to its top; later ones (or a new history's) go out now.
-            if (top is { } current && push.Position is { } position && position.Epoch == current.Epoch && position.Offset <= current.Offset)
+            // A replay covered every push up to the read's top; later ones (or a new history's) go out now.
+            if (replayedUpTo is { } replayed && push.Position is { } position && position.Epoch == replayed.Epoch && position.Offset <= replayed.Offset)
             {
                 continue;
             }

@@ -87,6 +87,8 @@ public abstract class PubSubAdapterSpecification
         await using var target = await TestWebSocket.ConnectAsync(host.SocketUri("user=5&vsn=2.0.0"));
         await using var bystander = await TestWebSocket.ConnectAsync(host.SocketUri("user=6&vsn=2.0.0"));
 
+        // The server registers a socket just after the upgrade the client has seen; a heartbeat's reply proves it has.
+        await AssertNextFrameIsHeartbeatReplyAsync(target);
         var closed = await host.GetRequiredService<IPubSubAdapter>().DisconnectAsync("user_socket:5", TestContext.Current.CancellationToken);
 
         Assert.Equal(1, closed);

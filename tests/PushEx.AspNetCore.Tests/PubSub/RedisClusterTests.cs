@@ -91,6 +91,9 @@ public sealed class RedisClusterTests : IAsyncLifetime
         await using var userOnB = await TestWebSocket.ConnectAsync(b.SocketUri("user=42&vsn=2.0.0"));
         await using var otherOnB = await TestWebSocket.ConnectAsync(b.SocketUri("user=43&vsn=2.0.0"));
 
+        // The server registers a socket just after the upgrade the client has seen; a heartbeat's reply proves it has.
+        await AssertNextFrameIsHeartbeatReplyAsync(userOnA);
+        await AssertNextFrameIsHeartbeatReplyAsync(userOnB);
         var closedHere = await a.GetRequiredService<PushEx.Pipeline.IPushPublisher>().DisconnectSocketsAsync("user_socket:42", TestContext.Current.CancellationToken);
 
         Assert.Equal(1, closedHere);

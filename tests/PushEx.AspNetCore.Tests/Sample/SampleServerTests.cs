@@ -84,6 +84,9 @@ public sealed class SampleServerTests : IAsyncLifetime
         await using var user = await ConnectAsync(user: "42");
         await using var other = await ConnectAsync(user: "43");
 
+        // The server registers a socket just after the upgrade the client has seen; a heartbeat's reply proves it has.
+        await user.SendTextAsync("""[null,"1","phoenix","heartbeat",{}]""");
+        Assert.Equal("""[null,"1","phoenix","phx_reply",{"status":"ok","response":{}}]""", await user.ReceiveTextAsync());
         var closed = await _app.Services.GetRequiredService<IPushPublisher>().DisconnectSocketsAsync("user_socket:42", TestContext.Current.CancellationToken);
 
         Assert.Equal(1, closed);

@@ -33,7 +33,9 @@ public sealed partial class InMemoryHistoryTests
         {
             var complete = 0;
             var reads = 0;
-            while (!appendersDone.IsCancellationRequested || reads == 0)
+            // Once the appenders are done a read is always complete; until one is, the reader goes on (it may have
+            // been scheduled too rarely to see one while they ran).
+            while (!appendersDone.IsCancellationRequested || complete == 0)
             {
                 var topic = topics[reads++ % topics.Length];
                 var top = history.Read(topic, long.MaxValue).Top;

@@ -23,11 +23,14 @@ public sealed class Push
         MsgPayload = content.MsgPayload;
     }
 
-    /// <summary>A push that already has its place in the topic's history (one received from another node, or read back).</summary>
+    /// <summary>
+    /// A push that already has its place in the topic's history (one received from another node, or read back): its
+    /// payload is built once, with the position.
+    /// </summary>
     internal Push(string channel, string @event, ReadOnlyMemory<byte> data, long unixMsAcceptedAt, StreamPosition position)
-        : this(channel, @event, data, unixMsAcceptedAt)
+        : this(channel, new PushContent(@event, data.Span, position), unixMsAcceptedAt)
     {
-        AssignPosition(position);
+        Position = position;
     }
 
     /// <summary>The topic whose subscribers receive the push.</summary>
@@ -48,7 +51,7 @@ public sealed class Push
     /// </summary>
     public StreamPosition? Position { get; private set; }
 
-    /// <summary>The event and data, shared with the other pushes of the same API call.</summary>
+    /// <summary>The event and data, shared with the other pushes of the same API call (unless made with a position).</summary>
     internal PushContent Content { get; }
 
     /// <summary>

@@ -17,20 +17,20 @@ namespace PushEx.Pipeline;
 /// </remarks>
 internal sealed class PushContent
 {
+    /// <summary>Content to be shared by the pushes of one call; each gets its position later (<see cref="WithPosition"/>).</summary>
     public PushContent(string @event, ReadOnlySpan<byte> data)
+        : this(@event, data, position: null)
     {
-        // Written by hand into an array of the exact size: a push is kept in its topic's history for minutes, and a
-        // Utf8JsonWriter's buffer would hold at least 256 bytes, or twice the data, whatever the payload's length.
-        var eventJson = JsonEncodedText.Encode(@event, PhoenixSerializer.WriterOptions.Encoder).EncodedUtf8Bytes;
-        var payload = new byte[DataPrefix.Length + data.Length + EventPrefix.Length + eventJson.Length + 2];
-        var written = Append(payload, 0, DataPrefix);
-        written = Append(payload, written, data);
-        written = Append(payload, written, EventPrefix);
-        written = Append(payload, written, eventJson);
-        Append(payload, written, "\"}"u8);
+    }
 
+    /// <summary>
+    /// Content of one push whose position is known already (received from another node, or read back from the
+    /// history): its payload carries the position, built once.
+    /// </summary>
+    public PushContent(string @event, ReadOnlySpan<byte> data, StreamPosition? position)
+    {
         Event = @event;
-        MsgPayload = payload;
+        MsgPayload = Build(@event, data, position);
         Data = MsgPayload.Slice(DataPrefix.Length, data.Length);
     }
 
@@ -39,26 +39,14 @@ internal sealed class PushContent
     /// <summary>The data as UTF-8 JSON, exactly as given (a slice of <see cref="MsgPayload"/>).</summary>
     public ReadOnlyMemory<byte> Data { get; }
 
-    /// <summary>The payload of the <c>"msg"</c> frame, the same for every protocol version and subscriber.</summary>
+    /// <summary>
+    /// The payload of the <c>"msg"</c> frame, the same for every protocol version and subscriber; with the position when
+    /// the content was made with one.
+    /// </summary>
     public ReadOnlyMemory<byte> MsgPayload { get; }
 
     /// <summary>The payload with the push's place in its topic's history: <c>{"data":…,"event":…,"offset":17,"epoch":"…"}</c>.</summary>
-    public ReadOnlyMemory<byte> WithPosition(StreamPosition position)
-    {
-        // The payload without its closing brace, then the position: exactly sized, as the push may be kept for minutes.
-        Span<byte> offset = stackalloc byte[20];
-        position.Offset.TryFormat(offset, out var offsetLength, provider: CultureInfo.InvariantCulture);
-        var epochJson = JsonEncodedText.Encode(position.Epoch, PhoenixSerializer.WriterOptions.Encoder).EncodedUtf8Bytes;
-        var head = MsgPayload.Span[..^1];
-        var payload = new byte[head.Length + OffsetPrefix.Length + offsetLength + EpochPrefix.Length + epochJson.Length + 2];
-        var written = Append(payload, 0, head);
-        written = Append(payload, written, OffsetPrefix);
-        written = Append(payload, written, offset[..offsetLength]);
-        written = Append(payload, written, EpochPrefix);
-        written = Append(payload, written, epochJson);
-        Append(payload, written, "\"}"u8);
-        return payload;
-    }
+    public ReadOnlyMemory<byte> WithPosition(StreamPosition position) => Build(Event, Data.Span, position);
 
     private static ReadOnlySpan<byte> DataPrefix => """{"data":"""u8;
 
@@ -67,6 +55,41 @@ internal sealed class PushContent
     private static ReadOnlySpan<byte> OffsetPrefix => ""","offset":"""u8;
 
     private static ReadOnlySpan<byte> EpochPrefix => ",\"epoch\":\""u8;
+
+    // Written by hand into an array of the exact size: a push is kept in its topic's history for minutes, and a
+    // Utf8JsonWriter's buffer would hold at least 256 bytes, or twice the data, whatever the payload's length.
+    private static byte[] Build(string @event, ReadOnlySpan<byte> data, StreamPosition? position)
+    {
+        var eventJson = JsonEncodedText.Encode(@event, PhoenixSerializer.WriterOptions.Encoder).EncodedUtf8Bytes;
+        Span<byte> offset = stackalloc byte[20];
+        var offsetLength = 0;
+        var epochJson = ReadOnlySpan<byte>.Empty;
+        var positionLength = 0;
+        if (position is { } at)
+        {
+            at.Offset.TryFormat(offset, out offsetLength, provider: CultureInfo.InvariantCulture);
+            epochJson = JsonEncodedText.Encode(at.Epoch, PhoenixSerializer.WriterOptions.Encoder).EncodedUtf8Bytes;
+            positionLength = OffsetPrefix.Length + offsetLength + EpochPrefix.Length + epochJson.Length + 1;
+        }
+
+        var payload = new byte[DataPrefix.Length + data.Length + EventPrefix.Length + eventJson.Length + 1 + positionLength + 1];
+        var written = Append(payload, 0, DataPrefix);
+        written = Append(payload, written, data);
+        written = Append(payload, written, EventPrefix);
+        written = Append(payload, written, eventJson);
+        written = Append(payload, written, "\""u8);
+        if (position is not null)
+        {
+            written = Append(payload, written, OffsetPrefix);
+            written = Append(payload, written, offset[..offsetLength]);
+            written = Append(payload, written, EpochPrefix);
+            written = Append(payload, written, epochJson);
+            written = Append(payload, written, "\""u8);
+        }
+
+        Append(payload, written, "}"u8);
+        return payload;
+    }
 
     private static int Append(byte[] payload, int at, ReadOnlySpan<byte> bytes)
     {

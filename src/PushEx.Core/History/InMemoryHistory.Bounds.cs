@@ -12,9 +12,8 @@ internal sealed partial class InMemoryHistory
     private int _kept;
     private long _keptBytes;
 
-    // Every remembered topic, least recently pushed first.
-    private TopicHistory? _leastRecent;
-    private TopicHistory? _mostRecent;
+    // Every remembered topic, least recently pushed first (one node per topic: far fewer than kept pushes).
+    private readonly LinkedList<TopicHistory> _byRecency = new();
 
     // A kept push's entry and its payload's array header (measured: 220 bytes per push with a 90-byte payload in all).
     private const int KeptPushOverhead = 136;
@@ -113,7 +112,7 @@ internal sealed partial class InMemoryHistory
             Drop(oldest);
         }
 
-        while (_leastRecent is { } topic && _time.GetElapsedTime(topic.LastPushedAt, now) >= _policy.PositionRetention)
+        while (_byRecency.First?.Value is { } topic && _time.GetElapsedTime(topic.LastPushedAt, now) >= _policy.PositionRetention)
         {
             Forget(topic);
         }
@@ -123,7 +122,7 @@ internal sealed partial class InMemoryHistory
     {
         // With the cap well above the total of kept pushes, the least recently pushed topic has almost always lost its
         // pushes already; if not, they go with its position, since they could not be read without it.
-        while (_topics.Count > _policy.MaxPositions && _leastRecent is { } topic)
+        while (_topics.Count > _policy.MaxPositions && _byRecency.First?.Value is { } topic)
         {
             Forget(topic);
         }
@@ -137,65 +136,37 @@ internal sealed partial class InMemoryHistory
             Drop(kept);
         }
 
-        Unlink(topic);
+        _byRecency.Remove(topic.Recency);
         _topics.Remove(topic.Name);
     }
 
     private void MarkMostRecent(TopicHistory topic, long now)
     {
         topic.LastPushedAt = now;
-        if (ReferenceEquals(_mostRecent, topic))
+        if (topic.Recency.List is not null)
         {
-            return;
+            _byRecency.Remove(topic.Recency);
         }
 
-        if (topic.MoreRecent is not null || ReferenceEquals(_leastRecent, topic))
-        {
-            Unlink(topic);
-        }
-
-        topic.LessRecent = _mostRecent;
-        if (_mostRecent is null)
-        {
-            _leastRecent = topic;
-        }
-        else
-        {
-            _mostRecent.MoreRecent = topic;
-        }
-
-        _mostRecent = topic;
-    }
-
-    private void Unlink(TopicHistory topic)
-    {
-        if (topic.LessRecent is null)
-        {
-            _leastRecent = topic.MoreRecent;
-        }
-        else
-        {
-            topic.LessRecent.MoreRecent = topic.MoreRecent;
-        }
-
-        if (topic.MoreRecent is null)
-        {
-            _mostRecent = topic.LessRecent;
-        }
-        else
-        {
-            topic.MoreRecent.LessRecent = topic.LessRecent;
-        }
-
-        topic.LessRecent = topic.MoreRecent = null;
+        _byRecency.AddLast(topic.Recency);
     }
 
     /// <summary>One topic's history: its epoch, its last offset and its kept pushes.</summary>
-    private sealed class TopicHistory(string name, string epoch)
+    private sealed class TopicHistory
     {
-        public string Name { get; } = name;
+        public TopicHistory(string name, string epoch)
+        {
+            Name = name;
+            Epoch = epoch;
+            Recency = new LinkedListNode<TopicHistory>(this);
+        }
 
-        public string Epoch { get; } = epoch;
+        public string Name { get; }
+
+        public string Epoch { get; }
+
+        /// <summary>The topic's place in the list of topics by recency of their last push.</summary>
+        public LinkedListNode<TopicHistory> Recency { get; }
 
         /// <summary>The offset of the topic's last push; 0 until its first append completes.</summary>
         public long LastOffset { get; set; }
@@ -207,10 +178,6 @@ internal sealed partial class InMemoryHistory
         public KeptPush? Newest { get; set; }
 
         public int Count { get; set; }
-
-        public TopicHistory? LessRecent { get; set; }
-
-        public TopicHistory? MoreRecent { get; set; }
     }
 
     /// <summary>

@@ -504,12 +504,25 @@ public sealed class RedisHistoryTests : IAsyncLifetime
         Assert.Null(await FindAsync(adapter, "user_socket:1", "user:1"));
     }
 
-    /// <summary>The epoch Redis holds for a topic (prefix <c>pushex:</c>): for exact frames in tests with history on.</summary>
+    /// <summary>
+    /// The epoch Redis holds for a topic (prefix <c>pushex:</c>), for exact frames in tests with history on. The topic
+    /// gets it with its first publish, which a push accepted by the API may not have reached yet: wait for it.
+    /// </summary>
     internal static async Task<string> EpochOfAsync(RedisServer redis, string topic)
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-        var epoch = await connection.GetDatabase().HashGetAsync($"pushex:h:{{t:{topic}}}:meta", "e").WaitAsync(Timeout, TestContext.Current.CancellationToken);
-        return (string?)epoch ?? throw new InvalidOperationException($"Topic '{topic}' has no epoch in Redis.");
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var epoch = await connection.GetDatabase().HashGetAsync($"pushex:h:{{t:{topic}}}:meta", "e").WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            if (!epoch.IsNull)
+            {
+                return (string)epoch!;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until topic '{topic}' has an epoch in Redis.");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
     }
 
     private static Action<PushExOptions> NoHistoryFor(string prefix) =>

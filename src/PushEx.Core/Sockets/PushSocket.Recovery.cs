@@ -198,23 +198,52 @@ internal sealed partial class PushSocket
         SendMessage(subscription.JoinRef, null, subscription.Topic, "recovery", payload.WrittenSpan);
     }
 
+    private Subscription[] SnapshotChannels()
+    {
+        lock (_channels)
+        {
+            return [.. _channels.Values];
+        }
+    }
+
+    // The outbox calls this once everything queued before a close is written, right before the close frame: a client
+    // told to go (a drain's 1012, a rebalance) may reconnect to another node within milliseconds, and its rejoin must
+    // find where it stands already recorded.
+    private ValueTask RecordResumePositionsAsync() => SaveResumePositionsOnceAsync(SnapshotChannels());
+
     private async Task SaveResumePositionsAsync(Subscription[] ended)
     {
-        if (SocketId is not { } socketId || !ended.Any(subscription => subscription.StartPosition is not null))
+        if (SocketId is null || !ended.Any(subscription => subscription.StartPosition is not null))
         {
             return;
         }
 
-        // Once the outbox is done (its close written, or writing failed), what each client was sent is final.
+        // Once the outbox is done (its close written, or writing failed), what each client was sent is final. Closing
+        // it records the positions on the way, unless that was done already or writing failed before the close.
         _outbox.Close(SocketCloseCode.GoingAway, "connection ended");
         await _outbox.Completion.ConfigureAwait(false);
-        var positions = new List<KeyValuePair<string, StreamPosition>>(ended.Length);
-        foreach (var subscription in ended)
+        await SaveResumePositionsOnceAsync(ended).ConfigureAwait(false);
+    }
+
+    private async ValueTask SaveResumePositionsOnceAsync(Subscription[] subscriptions)
+    {
+        if (SocketId is not { } socketId || Interlocked.Exchange(ref _resumePositionsSaved, 1) != 0)
+        {
+            return;
+        }
+
+        var positions = new List<KeyValuePair<string, StreamPosition>>(subscriptions.Length);
+        foreach (var subscription in subscriptions)
         {
             if (subscription.ResumePosition is { } position)
             {
                 positions.Add(new(subscription.Topic, position));
             }
+        }
+
+        if (positions.Count == 0)
+        {
+            return;
         }
 
         try

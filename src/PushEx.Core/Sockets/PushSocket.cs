@@ -24,10 +24,12 @@ internal sealed partial class PushSocket
     private readonly PhoenixSerializer _serializer;
     private readonly SocketOutbox _outbox;
 
-    // Touched only by the frame handler, which the transport never runs concurrently.
+    // Changed only by the frame handler, which the transport never runs concurrently, and under its own lock so the
+    // outbox's writer can take a snapshot when it records the resume positions before a close.
     private readonly Dictionary<string, Subscription> _channels = new(StringComparer.Ordinal);
     private long _lastReceivedTimestamp;
     private int _closed;
+    private int _resumePositionsSaved;
 
     public PushSocket(
         SocketServices services,
@@ -39,7 +41,7 @@ internal sealed partial class PushSocket
     {
         _services = services;
         _serializer = serializer;
-        _outbox = new SocketOutbox(transport, services.Options.SocketSendQueueLimit, services.TimeProvider, services.Metrics, services.SocketLogger);
+        _outbox = new SocketOutbox(transport, services.Options.SocketSendQueueLimit, services.TimeProvider, services.Metrics, services.SocketLogger, RecordResumePositionsAsync);
         Assigns = assigns;
         SocketId = socketId;
         PresenceIdentifier = presenceIdentifier;
@@ -124,14 +126,12 @@ internal sealed partial class PushSocket
             return;
         }
 
-        // The frame handler has returned for good, so reading the table here races with nothing.
-        var ended = _channels.Values.ToArray();
+        var ended = SnapshotChannels();
         foreach (var subscription in ended)
         {
             Unregister(subscription);
         }
 
-        _channels.Clear();
         try
         {
             await SaveResumePositionsAsync(ended).ConfigureAwait(false);
@@ -152,7 +152,12 @@ internal sealed partial class PushSocket
         }
 
         // Last join wins: the old subscription goes first, and its phx_close follows the new join's reply (§3.2).
-        _channels.Remove(topic, out var replaced);
+        Subscription? replaced;
+        lock (_channels)
+        {
+            _channels.Remove(topic, out replaced);
+        }
+
         if (replaced is not null)
         {
             Unregister(replaced);
@@ -189,7 +194,11 @@ internal sealed partial class PushSocket
                 subscription.Held = [];
             }
 
-            _channels[topic] = subscription;
+            lock (_channels)
+            {
+                _channels[topic] = subscription;
+            }
+
             var reply = EncodeReply(message, message.JoinRef, "ok", result.Response.Span);
             _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
             if (hasHistory)
@@ -249,7 +258,11 @@ internal sealed partial class PushSocket
             return;
         }
 
-        _channels.Remove(topic);
+        lock (_channels)
+        {
+            _channels.Remove(topic);
+        }
+
         Unregister(subscription);
         Reply(message, subscription.JoinRef, "ok", EmptyObject);
         SendMessage(subscription.JoinRef, subscription.JoinRef, topic, "phx_close", EmptyObject);

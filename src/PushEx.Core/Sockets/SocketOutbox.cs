@@ -27,6 +27,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private readonly TimeProvider _timeProvider;
     private readonly PushMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly Func<ValueTask>? _beforeCloseFrame;
     private readonly Lock _lock = new();
     private readonly Queue<OutboundFrame> _frames = new();
     private long _queuedBytes;
@@ -36,8 +37,10 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _closeDeadline;
 
-    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, PushMetrics metrics, ILogger logger)
+    // beforeCloseFrame runs once every frame queued before the close is written, just before the close frame.
+    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, PushMetrics metrics, ILogger logger, Func<ValueTask>? beforeCloseFrame = null)
     {
+        _beforeCloseFrame = beforeCloseFrame;
         _metrics = metrics;
         _transport = transport;
         _maxQueuedBytes = maxQueuedBytes;
@@ -175,6 +178,11 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
             {
                 if (close is not null)
                 {
+                    if (_beforeCloseFrame is { } beforeCloseFrame)
+                    {
+                        await beforeCloseFrame().ConfigureAwait(false);
+                    }
+
                     await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
                     Complete();
                 }

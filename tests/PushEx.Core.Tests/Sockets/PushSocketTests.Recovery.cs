@@ -4,6 +4,7 @@ using NSubstitute;
 using PushEx.History;
 using PushEx.Instrumentation;
 using PushEx.Pipeline;
+using PushEx.Sockets;
 using PushEx.Topics;
 using PushEx.Tests.Infrastructure;
 
@@ -210,6 +211,37 @@ public sealed partial class PushSocketTests
                 new KeyValuePair<string, StreamPosition>[] { new("never", new StreamPosition("", 0)), new("t", new StreamPosition("E", 6)), new("u", new StreamPosition("G", 2)) })),
             Arg.Any<CancellationToken>());
         Assert.Equal(0, _node.Sockets.Count);
+    }
+
+    [Fact]
+    public async Task ServerInitiatedClose_SavesWhatWasWritten_BeforeTheCloseFrame_AndOnlyOnce()
+    {
+        HistoryReadFor("t", afterOffset: long.MaxValue).SetResult(new HistoryRead(new StreamPosition("E", 5), false, []));
+        var saving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var saved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _node.Backplane.SaveResumePositionsAsync("user_socket:1", Arg.Any<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(), Arg.Any<CancellationToken>())
+            .Returns(_ =>
+            {
+                saving.TrySetResult();
+                return new ValueTask(saved.Task);
+            });
+        var client = _node.Connect(socketId: "user_socket:1");
+        await client.SendTextAsync("""["1","1","t","phx_join",{}]""");
+        Broadcast(Positioned("t", 6));
+        await client.WaitForTextFramesAsync(2);
+
+        // A drain or a rebalance: the client may reconnect to another node the moment it sees the close frame.
+        client.Socket.Close(SocketCloseCode.ServiceRestart, "service restart");
+        await saving.Task.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(0, client.Transport.CloseCalls);
+        saved.SetResult();
+        Assert.Equal(SocketCloseCode.ServiceRestart, (await client.Transport.WaitForCloseAsync()).Code);
+        await client.Socket.OnClosedAsync();
+
+        await _node.Backplane.Received(1).SaveResumePositionsAsync(
+            "user_socket:1",
+            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 6)),
+            Arg.Any<CancellationToken>());
     }
 
     [Fact]

@@ -38,7 +38,10 @@ public static class SampleServer
         // The original's custom route example.
         app.MapGet("/status", () => Results.Text("OK"));
 
+        // Readiness (the pushex check: unhealthy while draining or while Redis is unreachable) takes the node out of the
+        // load balancer; liveness runs no check, so a Redis outage or a drain never gets the process restarted.
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapPushEx();
         return app;
     }

@@ -272,7 +272,8 @@ render_haproxy_config() {
         die "$template has no '# BEGIN nodes' ... '# END nodes' block"
 }
 
-# Publishes the sample once into the state folder (a later `up` reuses it; delete STATE/sample to rebuild).
+# Publishes the sample once into the state folder (a later `up` reuses it; delete STATE/sample to rebuild). No build
+# server or MSBuild node is left running: `down` could not stop them, and they are not ours to stop by name.
 ensure_sample() {
     if [[ -n $sample_dll ]]; then
         [[ -f $sample_dll ]] || die "PUSHEX_SAMPLE_DLL=$sample_dll does not exist"
@@ -281,9 +282,12 @@ ensure_sample() {
         sample_dll=$state_dir/sample/PushEx.Sample.dll
         if [[ ! -f $sample_dll ]]; then
             log "publishing samples/PushEx.Sample (Release) into $state_dir/sample"
-            dotnet publish "$repo_root/samples/PushEx.Sample/PushEx.Sample.csproj" -c Release -o "$state_dir/sample" \
-                --nologo -v quiet >"$state_dir/build.log" 2>&1 ||
+            DOTNET_CLI_USE_MSBUILD_SERVER=0 dotnet publish "$repo_root/samples/PushEx.Sample/PushEx.Sample.csproj" \
+                -c Release -o "$state_dir/sample" --nologo -v quiet -nodeReuse:false -p:UseSharedCompilation=false \
+                >"$state_dir/build.log" 2>&1 ||
                 die "dotnet publish failed; see $state_dir/build.log"
+        else
+            log "using the sample published earlier in $state_dir/sample (delete it to rebuild)"
         fi
     fi
     # appsettings.json (and wwwroot, when published) sit next to the dll.

@@ -29,7 +29,8 @@
 #   redis.pid    redis.log
 #   nodeK.pid    nodeK.log       K = 1..N; a log is appended to on every start (a roll), with a header line
 #   haproxy.pid  haproxy.log  haproxy.cfg  haproxy.sock (the runtime API: `show stat`)
-#   sample/                      the published sample, when PUSHEX_SAMPLE_DLL is unset (kept by `down`)
+#   sample/  build.log           the published sample, when PUSHEX_SAMPLE_DLL is unset
+# `down` removes the pid files, cluster.env and haproxy.sock, and keeps the logs, haproxy.cfg and sample/.
 # A pid file holds one pid. Before signalling a pid the script checks /proc/PID/cmdline still names what it started
 # (the sample dll and its port, haproxy and this config, redis-server and its port), so a recycled pid is never killed.
 set -euo pipefail
@@ -333,7 +334,8 @@ cmd_up() {
     save_settings
 
     # From here on a failure stops whatever this run started.
-    trap 'log "up failed; stopping what it started"; stop_processes 10 "${started[@]}"' EXIT
+    trap 'log "up failed; stopping what it started"; stop_processes 10 "${started[@]}"
+          rm -f "$state_dir/haproxy.sock" "$state_dir/cluster.env"' EXIT
     trap 'exit 130' INT TERM
     local t0 t1
     t0=$(now_ms)

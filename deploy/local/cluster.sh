@@ -250,19 +250,9 @@ find_haproxy() {
 }
 
 # The shipped template with the lines between "# BEGIN nodes" and "# END nodes" replaced by our nodes, same indent.
-# One line may be added: the template's maxconn needs about 2 x maxconn open files, and HAProxy refuses to start
-# when it cannot raise its limit that far (strict-limits). Where the hard limit is lower (containers, sandboxes),
-# "no strict-limits" lets it start with the limit it has, which is plenty for a local cluster.
 render_haproxy_config() {
-    local template=$repo_root/deploy/haproxy/haproxy.cfg maxconn hard_limit relax=0
-    maxconn=$(awk '$1 == "maxconn" { print $2; exit }' "$template")
-    hard_limit=$(ulimit -Hn)
-    if [[ $hard_limit != unlimited && -n $maxconn ]] && ((hard_limit < 2 * maxconn + 100)); then
-        log "the open-files hard limit ($hard_limit) is below what maxconn $maxconn needs; adding 'no strict-limits' to $state_dir/haproxy.cfg"
-        relax=1
-    fi
-    awk -v nodes="$nodes" -v base_port="$base_port" -v relax="$relax" '
-        relax && /^global/ { print; print "    no strict-limits  # added by deploy/local/cluster.sh: the open-files limit is too low for maxconn"; next }
+    local template=$repo_root/deploy/haproxy/haproxy.cfg
+    awk -v nodes="$nodes" -v base_port="$base_port" '
         /^[ \t]*# BEGIN nodes/ {
             print; indent = $0; sub(/#.*/, "", indent)
             for (k = 1; k <= nodes; k++) print indent "server node" k " 127.0.0.1:" (base_port + k)

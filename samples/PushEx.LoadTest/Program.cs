@@ -1,5 +1,6 @@
 using PushEx.LoadTest.Cli;
 using PushEx.LoadTest.Compare;
+using PushEx.LoadTest.Roll;
 using PushEx.LoadTest.Scenarios;
 using PushEx.LoadTest.Workers;
 
@@ -20,6 +21,8 @@ try
             return await RunFanoutAsync(line);
         case "cluster":
             return await ClusterCommand.RunAsync(line, Console.Out);
+        case "roll":
+            return await RollCommand.RunAsync(line, Console.Out, Console.Error);
         case "compare":
             return await CompareCommand.RunAsync(CompareSettings.From(line), Console.Out);
         default:

@@ -16,6 +16,14 @@ internal static class Usage
                     --publish-url posts to another node of the cluster, so every delivery crosses the backplane.
           storm     --url … --protocol … --clients 10000 --topics 100 --hold 5 --storm-concurrency 500 --timeout 60
                     connect all, then reset every connection at once and reconnect all; time until all joined again.
+          roll      --url http://127.0.0.1:4000 --clients 1000 --rate 200 --shared-rate 5 [--shared room:shared,…]
+                    [--haproxy-socket path] [--npm-clients N [--npm-dir tests/js]] [--first-reconnect 1] [--settle 10]
+                    [--pad 16] [--api-key dev-api-key] [--users roll-] [--concurrency 100] [--max-seconds 900]
+                    [--seconds N] [--stop-file path] [--json file]
+                    a rolling deploy seen from the clients: each joins user:ID and the shared topics through the load
+                    balancer and reconnects like pushex.js; pushes go to both kinds (--rate to user topics, --shared-rate
+                    to each shared topic) until --seconds pass, the --stop-file appears, or SIGINT/SIGTERM; then a settle,
+                    and per run: pushes accepted, delivered, lost, duplicated, time disconnected, per-node sessions.
           compare   [--kinds pushex,signalr] [--clients 20000 --nodes 2] [--fanout 1000:20,10000:1,10000:10]
                     [--fanout-seconds 10] [--per-user 10000:20] [--hold 10] [--repeat 3] [--server-core 0]
                     [--pushex-server dll] [--signalr-server dll] [--json file]

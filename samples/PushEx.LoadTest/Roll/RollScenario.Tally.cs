@@ -24,6 +24,7 @@ internal static partial class RollScenario
         {
             long clientLost = 0, clientDuplicated = 0;
             var lostTopics = new List<string>();
+            var duplicatedTopics = new List<string>();
             foreach (var receipts in outcome.Receipts)
             {
                 if (receipts.FirstExpected < 0)
@@ -36,7 +37,13 @@ internal static partial class RollScenario
                 expected += seqs.Length;
                 delivered += got;
                 clientLost += seqs.Length - got;
-                clientDuplicated += receipts.Duplicates();
+                var topicDuplicated = receipts.Duplicates();
+                clientDuplicated += topicDuplicated;
+                if (topicDuplicated > 0)
+                {
+                    duplicatedTopics.Add($"{topicDuplicated} on {receipts.Ledger.Topic}");
+                }
+
                 unexpected += receipts.Unexpected();
                 gaps += receipts.OffsetGaps;
                 repeats += receipts.OffsetRepeats;
@@ -52,7 +59,7 @@ internal static partial class RollScenario
             clientsWithDuplicates += clientDuplicated > 0 ? 1 : 0;
             if ((clientLost > 0 || clientDuplicated > 0) && examples.Count < MaxExamples)
             {
-                examples.Add($"{outcome.Kind} {outcome.User}: lost {(lostTopics.Count == 0 ? "0" : string.Join(", ", lostTopics))}, duplicated {clientDuplicated}, " +
+                examples.Add($"{outcome.Kind} {outcome.User}: lost {(lostTopics.Count == 0 ? "0" : string.Join(", ", lostTopics))}, duplicated {(duplicatedTopics.Count == 0 ? "0" : string.Join(", ", duplicatedTopics))}, " +
                     $"{outcome.Drops} drops, disconnected {outcome.Disconnected.TotalMilliseconds:0} ms");
             }
         }

@@ -205,6 +205,20 @@ public abstract class PubSubAdapterSpecification
     }
 
     [Fact]
+    public async Task ResumePosition_OfATopicJoinedBeforeItHadHistory_IsFoundAsTheOrigin()
+    {
+        await using var host = await StartHostAsync();
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        var socketId = $"user_socket:{Guid.NewGuid():N}";
+        var cancellation = TestContext.Current.CancellationToken;
+
+        // Where a socket stands that joined a topic with no push yet and was sent none: it is owed everything since.
+        await adapter.SaveResumePositionsAsync(socketId, [new("a", new StreamPosition(string.Empty, 0))], cancellation).AsTask().WaitAsync(Timeout, cancellation);
+
+        Assert.Equal(new StreamPosition(string.Empty, 0), await adapter.FindResumePositionAsync(socketId, "a", cancellation).AsTask().WaitAsync(Timeout, cancellation));
+    }
+
+    [Fact]
     public async Task Join_RecoverFromAnOffset_GetsTheRecoveryEventAndTheLaterPushes_ThenLiveOnes()
     {
         await using var host = await StartHostAsync();

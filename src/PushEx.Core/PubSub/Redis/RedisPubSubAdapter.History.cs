@@ -219,8 +219,10 @@ internal sealed partial class RedisPubSubAdapter
 
         var rest = text[(first + 1)..];
         var second = rest.IndexOf(':');
+        // An empty epoch is the origin (offset 0): the client joined the topic before it had any history, and is owed
+        // everything since. With any other offset it is malformed.
         if (second <= 0 || !long.TryParse(rest[..second], NumberStyles.None, CultureInfo.InvariantCulture, out var savedAt)
-            || second == rest.Length - 1 || savedAt < savedNoEarlierThan)
+            || (second == rest.Length - 1 && offset != 0) || savedAt < savedNoEarlierThan)
         {
             return null;
         }

@@ -97,7 +97,6 @@ internal sealed partial class PushSocket
         subscription.StartPosition = held.Count > 0 && held[0].Position is { } first && (top is null || first.Epoch == top.Value.Epoch)
             ? first with { Offset = first.Offset - 1 }
             : top ?? Origin;
-        StreamPosition? replayedUpTo = null;
         var delivered = 0;
         if (recoverFrom is { } from)
         {
@@ -111,7 +110,7 @@ internal sealed partial class PushSocket
             {
                 // What was written from here on is where the client stands, should this socket end during the replay.
                 subscription.StartPosition = from;
-                replayedUpTo = top;
+                subscription.ReplayedUpTo = top;
                 foreach (var push in read.Pushes)
                 {
                     if (push.Position!.Value.Offset > from.Offset && SendPush(subscription, push))
@@ -137,7 +136,7 @@ internal sealed partial class PushSocket
         foreach (var push in held)
         {
             // A replay covered every push up to the read's top; later ones (or a new history's) go out now.
-            if (replayedUpTo is { } replayed && push.Position is { } position && position.Epoch == replayed.Epoch && position.Offset <= replayed.Offset)
+            if (subscription.WasReplayed(push))
             {
                 continue;
             }

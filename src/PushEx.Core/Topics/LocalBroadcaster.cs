@@ -51,6 +51,11 @@ internal sealed class LocalBroadcaster(TopicRegistry topics, InstrumentationHook
                 return;
             }
 
+            if (subscription.WasReplayed(push))
+            {
+                return;
+            }
+
             var body = subscription.Socket.Version == ProtocolVersion.V2
                 ? Shared(ref _v2, V2JsonSerializer.Instance)
                 : Shared(ref _v1, V1JsonSerializer.Instance);

@@ -35,6 +35,30 @@ internal sealed class Subscription(PushSocket socket, string topic, string? join
     public StreamPosition? StartPosition { get; set; }
 
     /// <summary>
+    /// Where the recovery's replay ended, until a later push arrives. With Redis the history read can return a push
+    /// before the node's pub/sub connection delivers it, so it may still arrive live after the replay sent it.
+    /// </summary>
+    public StreamPosition? ReplayedUpTo { get; set; }
+
+    /// <summary>True for a push the replay already sent. Under the topic's lock, in the order pushes arrive.</summary>
+    public bool WasReplayed(Push push)
+    {
+        if (ReplayedUpTo is not { } replayed)
+        {
+            return false;
+        }
+
+        if (push.Position is { } position && position.Epoch == replayed.Epoch && position.Offset <= replayed.Offset)
+        {
+            return true;
+        }
+
+        // Pushes arrive in offset order: from the first one past the replay on, none was replayed.
+        ReplayedUpTo = null;
+        return false;
+    }
+
+    /// <summary>
     /// Where the client stands in the topic's history: the position of the last push written to it, or where it
     /// started when nothing was written since. What a reconnecting client of the same socket id resumes from.
     /// </summary>

@@ -47,6 +47,31 @@ public sealed partial class PushSocketTests
     }
 
     [Fact]
+    public async Task Join_Recovered_APushTheReplaySentThatArrivesLiveAfterwards_IsNotSentAgain()
+    {
+        var read = HistoryReadFor("t", afterOffset: 3);
+        var client = _node.Connect();
+        var joining = client.SendTextAsync("""["3","3","t","phx_join",{"recover":{"epoch":"E","offset":3}}]""").AsTask();
+        await client.WaitForTextFramesAsync(1);
+
+        // With Redis the read can see 5 before the node's pub/sub connection delivers it: it arrives once live.
+        read.SetResult(new HistoryRead(new StreamPosition("E", 5), true, [Positioned("t", 4), Positioned("t", 5)]));
+        await joining.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        Broadcast(Positioned("t", 5));
+        Broadcast(Positioned("t", 6));
+
+        Assert.Equal(
+            [
+                JoinOkT,
+                """["3",null,"t","recovery",{"recovered":true,"epoch":"E","offset":5,"missed":2}]""",
+                Msg(4),
+                Msg(5),
+                Msg(6),
+            ],
+            await client.WaitForTextFramesAsync(5));
+    }
+
+    [Fact]
     public async Task Join_Recovered_TellsTheInstrumentationOfEachRecoveredPush_AndOfHeldOnesAsDelivered()
     {
         var instrumentation = Substitute.For<IPushInstrumentation>();

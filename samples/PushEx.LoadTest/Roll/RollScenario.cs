@@ -66,6 +66,7 @@ internal static partial class RollScenario
         using var pushStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         pushStop.CancelAfter(settings.MaxDuration);
         var progress = ReportProgressAsync(log, pusher, clients, pushStop.Token);
+        settings.PushingStarted?.Invoke();
         await pusher.RunAsync(userTopics, shared, pushStop.Token).ConfigureAwait(false);
         await progress.ConfigureAwait(false);
         if (!stop.IsCancellationRequested)

@@ -61,6 +61,9 @@ internal sealed record RollSettings
     /// <summary>Unmodified npm clients (tests/js/roll-client.mjs), split between pushex and phoenix. Default 0.</summary>
     public int NpmClients { get; init; }
 
+    /// <summary>Called once every client has joined and the pushes begin: an in-process caller starts its roll then.</summary>
+    public Action? PushingStarted { get; init; }
+
     /// <summary>The folder of tests/js/roll-client.mjs (with node_modules installed); found from the current folder by default.</summary>
     public string? NpmScriptDirectory { get; init; }
 }

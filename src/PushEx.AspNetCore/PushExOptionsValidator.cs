@@ -83,7 +83,33 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
         }
 
         ValidateHistory(options.History, failures);
+        ValidateRebalance(options.Rebalance, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Checked even while the rebalancer is off, so that turning it on cannot be what breaks a deployment.
+    private static void ValidateRebalance(RebalanceOptions rebalance, List<string> failures)
+    {
+        if (rebalance.Interval <= TimeSpan.Zero)
+        {
+            failures.Add($"PushEx:Rebalance:Interval must be positive (got {rebalance.Interval}).");
+        }
+
+        if (!(rebalance.Tolerance >= 0) || double.IsInfinity(rebalance.Tolerance))
+        {
+            failures.Add($"PushEx:Rebalance:Tolerance must be a fraction of 0 or more, such as 0.10 (got {rebalance.Tolerance}).");
+        }
+
+        if (rebalance.MaxClosesPerSecond < 1)
+        {
+            failures.Add($"PushEx:Rebalance:MaxClosesPerSecond must be at least 1 (got {rebalance.MaxClosesPerSecond}).");
+        }
+        else if (rebalance.Interval > TimeSpan.Zero && rebalance.MaxClosesPerSecond * rebalance.Interval.TotalSeconds < 1)
+        {
+            // A round closes at most MaxClosesPerSecond × Interval sockets: below one it could never close any.
+            failures.Add(
+                $"PushEx:Rebalance:MaxClosesPerSecond ({rebalance.MaxClosesPerSecond}) × PushEx:Rebalance:Interval ({rebalance.Interval}) must be at least 1 socket per round.");
+        }
     }
 
     // Checked even while history is off, so that turning it on cannot be what breaks a deployment.

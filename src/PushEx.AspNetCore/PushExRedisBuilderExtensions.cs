@@ -49,6 +49,7 @@ public static class PushExRedisBuilderExtensions
         services.AddSingleton<RedisPubSubAdapter>();
         services.RemoveAll<IPubSubAdapter>();
         services.AddSingleton<IPubSubAdapter>(provider => provider.GetRequiredService<RedisPubSubAdapter>());
+        services.AddSingleton<IClusterLoad>(provider => provider.GetRequiredService<RedisPubSubAdapter>());
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<RedisPubSubAdapter>());
         return builder;
     }

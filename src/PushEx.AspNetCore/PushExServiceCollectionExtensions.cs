@@ -4,6 +4,7 @@ using PushEx;
 using PushEx.AspNetCore;
 using PushEx.AspNetCore.Api;
 using PushEx.AspNetCore.Health;
+using PushEx.AspNetCore.Rebalancing;
 using PushEx.AspNetCore.Shutdown;
 using PushEx.AspNetCore.Sockets;
 using PushEx.History;
@@ -37,6 +38,7 @@ public static class PushExServiceCollectionExtensions
 
         services.AddOptions<PushExOptions>().BindConfiguration(PushExOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PushExOptions>, PushExOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PushExOptions>, RebalanceClusterValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PushExMarkerService>();
         services.TryAddSingleton<TopicRegistry>();
@@ -63,6 +65,8 @@ public static class PushExServiceCollectionExtensions
 
         services.TryAddSingleton<DrainState>();
         services.AddHostedService<ShutdownDrain>();
+        services.TryAddSingleton<SocketRebalancer>();
+        services.AddHostedService(provider => provider.GetRequiredService<SocketRebalancer>());
         services.AddHealthChecks().AddCheck<PushExReadinessCheck>(PushExReadinessCheck.Name, tags: [PushExReadinessCheck.ReadyTag]);
         return new PushExBuilder(services);
     }

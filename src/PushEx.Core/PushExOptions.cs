@@ -98,4 +98,7 @@ public sealed class PushExOptions
 
     /// <summary>The history of each topic, from which reconnecting clients recover what they missed.</summary>
     public HistoryOptions History { get; } = new();
+
+    /// <summary>The socket rebalancer, which evens out socket counts across a cluster's nodes. Off by default.</summary>
+    public RebalanceOptions Rebalance { get; } = new();
 }

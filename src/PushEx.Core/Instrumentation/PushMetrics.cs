@@ -18,6 +18,7 @@ internal sealed class PushMetrics
     private readonly Counter<long> _failed;
     private readonly Counter<long> _apiRequests;
     private readonly Counter<long> _slowConsumers;
+    private readonly Counter<long> _rebalanced;
     private readonly Counter<long> _recovered;
     private readonly Counter<long> _recoveriesFailed;
     private readonly Histogram<double> _deliveryTime;
@@ -34,6 +35,7 @@ internal sealed class PushMetrics
         _failed = Meter.CreateCounter<long>("pushex.pushes.failed", "{push}", "Accepted pushes that could not be broadcast.");
         _apiRequests = Meter.CreateCounter<long>("pushex.api.requests", "{request}", "Push API requests, by response status.");
         _slowConsumers = Meter.CreateCounter<long>("pushex.sockets.slow_consumers", "{socket}", "Sockets disconnected because their send queue overflowed; what was queued for them is lost.");
+        _rebalanced = Meter.CreateCounter<long>("pushex.sockets.rebalanced", "{socket}", "Sockets closed with 1012 by the rebalancer, so their clients reconnect to emptier nodes.");
         _recovered = Meter.CreateCounter<long>("pushex.pushes.recovered", "{delivery}", "Missed pushes sent to a rejoining client from the topic's history.");
         _recoveriesFailed = Meter.CreateCounter<long>("pushex.recoveries.failed", "{join}", "Joins that asked to recover but whose history had changed or no longer reached back.");
         _deliveryTime = Meter.CreateHistogram<double>("pushex.push.delivery_time", "ms", "Time from acceptance to broadcast.");
@@ -52,6 +54,8 @@ internal sealed class PushMetrics
     public void Failed() => _failed.Add(1);
 
     public void SlowConsumer() => _slowConsumers.Add(1);
+
+    public void Rebalanced() => _rebalanced.Add(1);
 
     public void Recovered(int count) => _recovered.Add(count);
 

@@ -28,6 +28,9 @@ internal sealed class SocketRegistry
         }
     }
 
+    /// <summary>Whether the socket is still open here (not yet unregistered).</summary>
+    public bool Contains(PushSocket socket) => _sockets.ContainsKey(socket);
+
     public void Add(PushSocket socket)
     {
         if (_sockets.TryAdd(socket, 0))

@@ -7,7 +7,8 @@ namespace PushEx.PubSub.Redis;
 /// per topic with subscribers somewhere, and <c>{prefix}control</c>, which every node listens to for disconnects.
 /// Keys: a topic's history is <c>{prefix}h:{t:{topic}}:meta</c> (a hash: epoch and last offset) and
 /// <c>{prefix}h:{t:{topic}}:log</c> (a stream of its last pushes); a socket id's resume positions are
-/// <c>{prefix}r:{s:{socket-id}}</c> (a hash: topic → position).
+/// <c>{prefix}r:{s:{socket-id}}</c> (a hash: topic → position); the nodes' socket counts are <c>{prefix}nodes</c> (a hash:
+/// node id → count and report time).
 /// </summary>
 /// <remarks>
 /// The braces are a Redis Cluster hash tag: only the part between the first <c>{</c> and the next <c>}</c> picks the
@@ -25,6 +26,9 @@ internal sealed class RedisChannels(string prefix)
     private readonly string _resumePrefix = prefix + "r:{s:";
 
     public RedisChannel Control { get; } = RedisChannel.Literal(prefix + "control");
+
+    /// <summary>The hash of the nodes' socket counts, which the rebalancer compares.</summary>
+    public RedisKey Nodes { get; } = prefix + "nodes";
 
     public RedisChannel Topic(string topic) => RedisChannel.Literal(TopicName(topic));
 

@@ -55,6 +55,14 @@ internal sealed partial class RedisPubSubAdapter
             Message = "The resume position of a joining socket could not be read from Redis; the join goes on without implicit recovery.")]
         public static partial void ResumePositionNotRead(ILogger logger, Exception? exception);
 
+        [LoggerMessage(EventId = 1514, Level = LogLevel.Warning, EventName = "LoadNotShared",
+            Message = "The nodes' socket counts could not be shared through Redis; the rebalancer waits until they can.")]
+        public static partial void LoadNotShared(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1515, Level = LogLevel.Information, EventName = "LoadSharedAgain",
+            Message = "The nodes' socket counts are shared through Redis again.")]
+        public static partial void LoadSharedAgain(ILogger logger);
+
         [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
             Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]
         public static partial void UnsubscribeFailed(ILogger logger, Exception exception);

@@ -191,4 +191,23 @@ public sealed class PushExOptionsValidatorTests
         Assert.True(result.Failed, "a missing rule was accepted");
         Assert.Contains("PushEx:History:Rules:0 is missing", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0, 0.1, 50, "PushEx:Rebalance:Interval")]
+    [InlineData(5000, -0.1, 50, "PushEx:Rebalance:Tolerance")]
+    [InlineData(5000, double.NaN, 50, "PushEx:Rebalance:Tolerance")]
+    [InlineData(5000, 0.1, 0, "PushEx:Rebalance:MaxClosesPerSecond")]
+    [InlineData(500, 0.1, 1, "PushEx:Rebalance:MaxClosesPerSecond (1) × PushEx:Rebalance:Interval")]
+    public void Validate_BadRebalanceSetting_FailsNamingIt(int intervalMilliseconds, double tolerance, int maxClosesPerSecond, string named)
+    {
+        var options = new PushExOptions();
+        options.Rebalance.Interval = TimeSpan.FromMilliseconds(intervalMilliseconds);
+        options.Rebalance.Tolerance = tolerance;
+        options.Rebalance.MaxClosesPerSecond = maxClosesPerSecond;
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a rebalancer setting that cannot work was accepted");
+        Assert.Contains(named, result.FailureMessage, StringComparison.Ordinal);
+    }
 }

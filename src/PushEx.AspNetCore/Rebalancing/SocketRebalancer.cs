@@ -124,7 +124,7 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
             var started = _timeProvider.GetTimestamp();
             try
             {
-                await RoundAsync(cancellationToken).ConfigureAwait(false);
+                await RoundAsync(started, cancellationToken).ConfigureAwait(false);
                 var rest = _options.Interval - _timeProvider.GetElapsedTime(started);
                 if (rest > TimeSpan.Zero)
                 {
@@ -144,7 +144,7 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
         }
     }
 
-    private async Task RoundAsync(CancellationToken cancellationToken)
+    private async Task RoundAsync(long started, CancellationToken cancellationToken)
     {
         if (_drain.IsDraining)
         {
@@ -193,7 +193,7 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
         }
 
         Log.Shedding(_logger, own, average, nodes, chosen.Count, _options.Interval);
-        await ShedAsync(chosen, cancellationToken).ConfigureAwait(false);
+        await ShedAsync(chosen, started, cancellationToken).ConfigureAwait(false);
     }
 
     // A uniform sample of the open sockets (reservoir sampling): one pass, no copy of the registry.
@@ -229,11 +229,10 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
         return chosen;
     }
 
-    // The interval is cut into one slot per close, each close at a random point in its slot: spread out, never two
-    // slots' worth at once, and done before the next round counts again.
-    private async Task ShedAsync(List<PushSocket> chosen, CancellationToken cancellationToken)
+    // The round's interval is cut into one slot per close, each close at a random point in its slot: spread out, never
+    // two slots' worth at once, and done before the next round counts again.
+    private async Task ShedAsync(List<PushSocket> chosen, long started, CancellationToken cancellationToken)
     {
-        var started = _timeProvider.GetTimestamp();
         var slot = _options.Interval / chosen.Count;
         for (var i = 0; i < chosen.Count; i++)
         {

@@ -42,6 +42,7 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
     private Task _leave = Task.CompletedTask;
     private int _started;
     private int _leaving;
+    private int _disposed;
 
     public SocketRebalancer(
         IOptions<PushExOptions> options,
@@ -92,6 +93,12 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as a hosted service: the container disposes it once for each.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         _stop.Dispose();

@@ -13,7 +13,8 @@ namespace PushEx.AspNetCore.Rebalancing;
 /// Evens out socket counts across a cluster (<see cref="PushExOptions.Rebalance"/>, off by default). Every
 /// <see cref="RebalanceOptions.Interval"/> the node reports its open sockets through <see cref="IClusterLoad"/> and
 /// reads the other live nodes' counts; when it holds more than the average by more than
-/// <see cref="RebalanceOptions.Tolerance"/>, it closes its excess over the average with 1012, at most
+/// <see cref="RebalanceOptions.Tolerance"/>, it closes its excess over the average with 1012 (in this round and the next
+/// ones, until it is down to the average), at most
 /// <see cref="RebalanceOptions.MaxClosesPerSecond"/> × the interval, one close per equal slot of the interval at a random
 /// point within the slot. The clients reconnect through the load balancer, which sends them to emptier nodes, and
 /// recover what they missed from the topics' history.
@@ -43,6 +44,9 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
     private int _started;
     private int _leaving;
     private int _disposed;
+
+    // Only the loop touches it.
+    private bool _shedding;
 
     public SocketRebalancer(
         IOptions<PushExOptions> options,
@@ -187,12 +191,12 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
 
         var nodes = others.Count + 1;
         var average = (double)total / nodes;
-        if (own <= average * (1 + _options.Tolerance))
-        {
-            return;
-        }
 
-        var excess = (int)Math.Min(Math.Floor(own - average), MaxClosesPerRound);
+        // Shedding begins above the tolerance and, once begun, goes on down to the average: stopping at the tolerance
+        // would leave every full node just under it and the emptiest one short by all their margins together.
+        var threshold = _shedding ? average : average * (1 + _options.Tolerance);
+        var excess = own > threshold ? (int)Math.Min(Math.Floor(own - average), MaxClosesPerRound) : 0;
+        _shedding = excess > 0;
         var chosen = Choose(excess);
         if (chosen.Count == 0 || _drain.IsDraining)
         {

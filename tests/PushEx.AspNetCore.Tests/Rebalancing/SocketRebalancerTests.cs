@@ -62,6 +62,21 @@ public sealed class SocketRebalancerTests
     }
 
     [Fact]
+    public async Task Round_SheddingCutShortByTheRateBound_GoesOnDownToTheAverage()
+    {
+        // 95 here, 65 there: 15 should go, 10 may per round. After the first round 85 is within the tolerance of the
+        // average (80), but the node goes on: stopping there would leave the other node 5 short.
+        await using var node = new Node(sockets: 95, options => options.MaxClosesPerSecond = 10);
+        node.OthersHoldTheRestOf(160);
+        await node.StartAsync();
+
+        await node.RunUntilReportsAsync(4);
+
+        Assert.Equal(15, node.Closed);
+        Assert.Equal([95, 85, 80, 80], node.Reported);
+    }
+
+    [Fact]
     public async Task Round_Sheds_OneCloseInEachSlotOfTheInterval()
     {
         // 10 closes over 1 s: one in each 100 ms slot, at a random point within it.

@@ -24,7 +24,10 @@ namespace PushEx.AspNetCore.Rebalancing;
 /// all belong to one group (one tenant's clients, which connected together), and no timestamps need sorting. A client
 /// moved once lands on a node below the average, which does not shed, so it is not moved back and forth. Nothing is
 /// shed while the node drains (the drain closes every socket itself) or while the counts cannot be shared; and the node
-/// removes its count when it begins stopping, so the others do not balance against a node that is leaving.
+/// removes its count when it begins stopping, so the others do not balance against a node that is leaving. Nor while
+/// the cluster changes: after a node joined or left, shedding waits until the same nodes have reported for three rounds,
+/// so a rolling deploy (a node leaving and returning every few seconds) is not made worse by moves to nodes about to
+/// drain; the cluster is evened out once it is over.
 /// </remarks>
 internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposable
 {
@@ -45,8 +48,15 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
     private int _leaving;
     private int _disposed;
 
-    // Only the loop touches it.
+    // A node that joined or left resets the count; shedding waits until the same nodes have reported this many rounds
+    // in a row. A rolling deploy changes the cluster every few seconds (a node leaves as it drains, returns when it
+    // starts): moving clients then would put them on nodes about to drain, and move them again.
+    private const int RoundsBeforeShedding = 3;
+
+    // Only the loop touches these. The first round may shed: a node that starts has nothing to shed.
     private bool _shedding;
+    private string? _members;
+    private int _stableRounds = RoundsBeforeShedding;
 
     public SocketRebalancer(
         IOptions<PushExOptions> options,
@@ -191,6 +201,14 @@ internal sealed partial class SocketRebalancer : IHostedService, IAsyncDisposabl
 
         var nodes = others.Count + 1;
         var average = (double)total / nodes;
+        var members = string.Join(' ', others.Select(other => other.Node).Order(StringComparer.Ordinal));
+        _stableRounds = _members is null || members == _members ? _stableRounds + 1 : 1;
+        _members = members;
+        if (_stableRounds < RoundsBeforeShedding)
+        {
+            _shedding = false;
+            return;
+        }
 
         // Shedding begins above the tolerance and, once begun, goes on down to the average: stopping at the tolerance
         // would leave every full node just under it and the emptiest one short by all their margins together.

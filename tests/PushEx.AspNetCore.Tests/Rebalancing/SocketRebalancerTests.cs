@@ -98,6 +98,25 @@ public sealed class SocketRebalancerTests
     }
 
     [Fact]
+    public async Task Round_AfterANodeJoined_WaitsUntilTheSameNodesReportedThreeRounds()
+    {
+        // Balanced with one other node; then an empty node joins (a restart during a deploy, or a scale-out).
+        await using var node = new Node(sockets: 100, options => options.MaxClosesPerSecond = 50);
+        var rounds = 0;
+        node.Load.ReportAsync(Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(true));
+        node.Load.ReadOthersAsync(Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>()).Returns(_ =>
+            ValueTask.FromResult<IReadOnlyList<NodeLoad>?>(++rounds == 1 ? [new NodeLoad("a", 100)] : [new NodeLoad("a", 100), new NodeLoad("b", 0)]));
+        await node.StartAsync();
+
+        await node.RunUntilReportsAsync(3);
+        Assert.Equal(0, node.Closed);
+        await node.RunUntilReportsAsync(5);
+
+        Assert.Equal([100, 100, 100, 100], node.Reported[..4]);
+        Assert.Equal(33, node.Closed);
+    }
+
+    [Fact]
     public async Task Round_WithinTolerance_ClosesNothing()
     {
         // 109 against an average of 100.5: within 10 %.

@@ -11,11 +11,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 
 # Debian packages the tests use: redis-server for the Redis backplane tests, chromium for the browser tests, haproxy for
-# the deployment tests (deploy/haproxy/haproxy.cfg in front of a cluster). haproxy installs to /usr/sbin, which is not
-# on a normal user's PATH; the tests look there too.
+# the deployment tests (deploy/haproxy/haproxy.cfg in front of a cluster), curl for deploy/local/cluster.sh's readiness
+# checks. haproxy installs to /usr/sbin, which is not on a normal user's PATH; the tests look there too.
 installed() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/sbin/$1" ]]; }
 missing=()
-for package in redis-server chromium haproxy; do
+for package in redis-server chromium haproxy curl; do
   installed "$package" || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then
@@ -32,7 +32,7 @@ if ((${#missing[@]} > 0)); then
   "${as_root[@]}" apt-get update -q
   "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-  echo "test: redis-server, chromium and haproxy are already installed"
+  echo "test: redis-server, chromium, haproxy and curl are already installed"
 fi
 
 # The JS-client tests run the npm clients with Node 20 (the machine's; Debian 12's own nodejs is older).

@@ -67,6 +67,7 @@ internal sealed partial class PushApiEndpoint
 
     private async Task HandleCoreAsync(HttpContext context)
     {
+        _drain.PushRequestArrived();
         if (_drain.IsDraining)
         {
             // Pushes are still accepted while this node drains, but keep-alive callers should move to another node.

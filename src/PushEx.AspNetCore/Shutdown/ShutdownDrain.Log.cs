@@ -30,6 +30,10 @@ internal sealed partial class ShutdownDrain
             Message = "PushEx drain: {Sockets} sockets are left to the host's shutdown (PushEx:DisconnectSocketsOnShutdown is off).")]
         public static partial void SocketsLeftToHost(ILogger logger, int sockets);
 
+        [LoggerMessage(EventId = 2311, Level = LogLevel.Information, EventName = "PushRequestsStopped",
+            Message = "PushEx drain: the last push request arrived {Since} ago; waited {Waited} for them to stop before refusing pushes.")]
+        public static partial void PushRequestsStopped(ILogger logger, TimeSpan since, TimeSpan waited);
+
         [LoggerMessage(EventId = 2308, Level = LogLevel.Information, EventName = "PipelineClosed",
             Message = "PushEx drain: the pipeline is closed, new pushes are refused (503); waiting for the {Pending} accepted pushes still pending.")]
         public static partial void PipelineClosed(ILogger logger, int pending);

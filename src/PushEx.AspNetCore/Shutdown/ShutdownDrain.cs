@@ -18,9 +18,10 @@ namespace PushEx.AspNetCore.Shutdown;
 /// <remarks>
 /// The drain runs in <see cref="IHostedLifecycleService.StoppingAsync"/>, which the host calls before it stops any
 /// hosted service, the web server included: the server still serves the sockets being closed and the pushes being drained.
-/// The node accepts pushes until its sockets are gone: it is still a full member of the cluster, and with Redis its
-/// pushes reach the other nodes' subscribers. Only then does it refuse them, and it stops no earlier than it has
-/// broadcast every push it accepted (or its last stage timed out, which it logs with the count).
+/// The node accepts pushes until its sockets are gone and push requests have stopped arriving (the load balancer has
+/// seen readiness fail): it is still a full member of the cluster, and with Redis its pushes reach the other nodes'
+/// subscribers. Only then does it refuse them, and it stops no earlier than it has broadcast every push it accepted
+/// (or its last stage timed out, which it logs with the count).
 /// </remarks>
 internal sealed partial class ShutdownDrain(
     DrainState drain,
@@ -33,6 +34,10 @@ internal sealed partial class ShutdownDrain(
 {
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    // How long no push request must have arrived before the pipeline closes: steady traffic that stops for this long
+    // has been moved elsewhere by the load balancer.
+    private static readonly TimeSpan PushRequestsQuietFor = TimeSpan.FromSeconds(1);
 
     private readonly PushExOptions _options = options.Value;
     private CancellationTokenRegistration _stopping;
@@ -55,6 +60,7 @@ internal sealed partial class ShutdownDrain(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         BeginDrain();
+        var drainStarted = timeProvider.GetTimestamp();
         await _stopping.DisposeAsync().ConfigureAwait(false);
         try
         {
@@ -68,6 +74,7 @@ internal sealed partial class ShutdownDrain(
                 Log.SocketsLeftToHost(logger, sockets.Count);
             }
 
+            await WaitForPushRequestsToStopAsync(drainStarted, cancellationToken).ConfigureAwait(false);
             await ClosePipelineAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -104,6 +111,25 @@ internal sealed partial class ShutdownDrain(
         {
             // Not lost: the last stage waits for them again.
             Log.PipelineDrainTimedOut(logger, left, pending, elapsed);
+        }
+    }
+
+    // A load balancer stops sending pushes here only once its health check has seen readiness fail, a check interval
+    // or two after the drain began; a push refused before that is an error for its caller. So the pipeline stays open
+    // until no push request has arrived for a second, and no longer than ShutdownTimeout after the drain began (which
+    // keeps the drain within its budget of three ShutdownTimeouts).
+    private async Task WaitForPushRequestsToStopAsync(long drainStarted, CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        while (drain.SinceLastPushRequest < PushRequestsQuietFor && timeProvider.GetElapsedTime(drainStarted) < _options.ShutdownTimeout)
+        {
+            await Task.Delay(PollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+
+        var waited = timeProvider.GetElapsedTime(started);
+        if (drain.SinceLastPushRequest is { } since)
+        {
+            Log.PushRequestsStopped(logger, since, waited);
         }
     }
 

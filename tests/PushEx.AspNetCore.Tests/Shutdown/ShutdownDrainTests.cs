@@ -220,6 +220,78 @@ public sealed class ShutdownDrainTests
     }
 
     [Fact]
+    public async Task Stop_PushRequestsStillArriving_AreAccepted_UntilTheyStopForASecond()
+    {
+        // A load balancer goes on sending pushes until its health check sees the drain: refusing them would fail them.
+        await using var host = await PushExTestHost.StartAsync(options =>
+        {
+            options.DisconnectSocketsOnShutdown = true;
+            options.ShutdownDisconnectWindow = TimeSpan.Zero;
+        });
+        using var http = host.CreateHttpClient();
+        using (var before = await PostAsync(http, """{"channel":"t","data":0,"event":"e"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var stopping = host.StopAsync();
+        await Eventually.TrueAsync(() => host.GetRequiredService<DrainState>().IsDraining, "the drain began");
+
+        // Well past the socket stage (no sockets, no window), pushes keep arriving for 1.5 s: each is taken.
+        var posting = Stopwatch.StartNew();
+        while (posting.Elapsed < TimeSpan.FromSeconds(1.5))
+        {
+            using var response = await PostAsync(http, """{"channel":"t","data":1,"event":"e"}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.False(stopping.IsCompleted);
+        }
+
+        // Once they stop, the pipeline closes within the quiet second and the host stops.
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(PublishResult.ShuttingDown, host.GetRequiredService<IPushPublisher>().TryPublish("t", "e", JsonSerializer.SerializeToElement(2)));
+    }
+
+    [Fact]
+    public async Task Stop_PushRequestsNeverStopping_AreRefusedAfterShutdownTimeout()
+    {
+        await using var host = await PushExTestHost.StartAsync(options =>
+        {
+            options.DisconnectSocketsOnShutdown = true;
+            options.ShutdownDisconnectWindow = TimeSpan.Zero;
+            options.ShutdownTimeout = TimeSpan.FromSeconds(1);
+        });
+        using var http = host.CreateHttpClient();
+        using (var before = await PostAsync(http, """{"channel":"t","data":0,"event":"e"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var stopping = host.StopAsync();
+        await Eventually.TrueAsync(() => host.GetRequiredService<DrainState>().IsDraining, "the drain began");
+
+        // A caller that never stops posting here does not hold the node up: after ShutdownTimeout it gets 503.
+        var refused = false;
+        var posting = Stopwatch.StartNew();
+        while (!refused && posting.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                using var response = await PostAsync(http, """{"channel":"t","data":1,"event":"e"}""");
+                refused = response.StatusCode == HttpStatusCode.ServiceUnavailable;
+            }
+            catch (HttpRequestException)
+            {
+                // The server stopped listening: the pipeline had closed before.
+                refused = true;
+            }
+        }
+
+        Assert.True(refused, "pushes were still accepted 10 s into the drain");
+        Assert.InRange(posting.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Stop_SocketOpeningAfterTheDrainsSnapshot_IsClosedWith1012AtOnce()
     {
         var shutdownTimeout = TimeSpan.FromSeconds(5);

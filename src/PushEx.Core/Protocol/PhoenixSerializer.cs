@@ -43,6 +43,26 @@ internal abstract class PhoenixSerializer
     /// <summary>The per-subscriber start of a fan-out frame (see <see cref="EncodeSharedPush"/>); computed once per join.</summary>
     public abstract ReadOnlyMemory<byte> EncodeJoinRefPrefix(string? joinRef);
 
+    /// <summary>
+    /// Reads a topic: any JSON value (a non-string one matches no route, and is echoed as it came), as the string it
+    /// is, or null; false when a string in it is not Unicode.
+    /// </summary>
+    protected static bool TryReadTopic(ref Utf8JsonReader reader, ReadOnlyMemory<byte> frame, out string? topic, out ReadOnlyMemory<byte> raw)
+    {
+        topic = null;
+        if (!TryReadRawValue(ref reader, frame, out raw))
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            topic = reader.GetString();
+        }
+
+        return true;
+    }
+
     /// <summary>Writes a JSON string, or null.</summary>
     protected static void WriteNullableString(Utf8JsonWriter writer, string? value)
     {
@@ -79,7 +99,14 @@ internal abstract class PhoenixSerializer
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads a JSON string or null; false for any other token.</summary>
+    /// <summary>Reads a JSON string; false for any other token, or a string that is not Unicode (<see cref="JsonStrings"/>).</summary>
+    protected static bool TryReadString(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value)
+    {
+        value = reader.TokenType == JsonTokenType.String && JsonStrings.IsValid(in reader) ? reader.GetString() : null;
+        return value is not null;
+    }
+
+    /// <summary>Reads a JSON string or null; false for any other token, or a string that is not Unicode.</summary>
     protected static bool TryReadNullableString(ref Utf8JsonReader reader, out string? value)
     {
         value = null;
@@ -93,24 +120,20 @@ internal abstract class PhoenixSerializer
             return false;
         }
 
-        value = reader.GetString();
-        return true;
+        return TryReadString(ref reader, out value);
     }
 
     /// <summary>
     /// Reads the value at the reader's current token (which must be its first token) and returns the exact
-    /// bytes of that value. The reader is left on the value's last token.
+    /// bytes of that value; false when a string in it is not Unicode. The reader is left on the value's last token.
     /// </summary>
     protected static bool TryReadRawValue(ref Utf8JsonReader reader, ReadOnlyMemory<byte> frame, out ReadOnlyMemory<byte> raw)
     {
         raw = default;
         var start = (int)reader.TokenStartIndex;
-        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        if (!JsonStrings.TrySkipChecked(ref reader))
         {
-            if (!reader.TrySkip())
-            {
-                return false;
-            }
+            return false;
         }
 
         var end = (int)reader.BytesConsumed;

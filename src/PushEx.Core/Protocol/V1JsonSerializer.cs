@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using System.Text.Json;
 
 namespace PushEx.Protocol;
@@ -37,12 +36,6 @@ internal sealed class V1JsonSerializer : PhoenixSerializer
             message = null;
             return false;
         }
-        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
-        {
-            // A string that is not valid UTF-8 (Utf8JsonReader checks it only when the string is read).
-            message = null;
-            return false;
-        }
     }
 
     private static bool TryDecodeText(ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out ClientMessage? message)
@@ -62,7 +55,7 @@ internal sealed class V1JsonSerializer : PhoenixSerializer
         {
             var name = reader.ValueSpan;
             var escaped = reader.ValueIsEscaped;
-            if (!reader.Read())
+            if (!JsonStrings.IsValid(in reader) || !reader.Read())
             {
                 return false;
             }
@@ -70,21 +63,19 @@ internal sealed class V1JsonSerializer : PhoenixSerializer
             if (!escaped && name.SequenceEqual("topic"u8))
             {
                 hasTopic = true;
-                topic = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                if (!TryReadRawValue(ref reader, frame, out rawTopic))
+                if (!TryReadTopic(ref reader, frame, out topic, out rawTopic))
                 {
                     return false;
                 }
             }
             else if (!escaped && name.SequenceEqual("event"u8))
             {
-                if (reader.TokenType != JsonTokenType.String)
+                if (!TryReadString(ref reader, out @event))
                 {
                     return false;
                 }
 
                 hasEvent = true;
-                @event = reader.GetString();
             }
             else if (!escaped && name.SequenceEqual("payload"u8))
             {
@@ -109,7 +100,7 @@ internal sealed class V1JsonSerializer : PhoenixSerializer
                     return false;
                 }
             }
-            else if (!reader.TrySkip())
+            else if (!JsonStrings.TrySkipChecked(ref reader))
             {
                 return false;
             }

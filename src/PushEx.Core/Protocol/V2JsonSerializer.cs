@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using System.Text.Json;
 
 namespace PushEx.Protocol;
@@ -37,12 +36,6 @@ internal sealed class V2JsonSerializer : PhoenixSerializer
             message = null;
             return false;
         }
-        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
-        {
-            // A string that is not valid UTF-8 (Utf8JsonReader checks it only when the string is read).
-            message = null;
-            return false;
-        }
     }
 
     private static bool TryDecodeText(ReadOnlyMemory<byte> frame, [NotNullWhen(true)] out ClientMessage? message)
@@ -69,18 +62,16 @@ internal sealed class V2JsonSerializer : PhoenixSerializer
             return false;
         }
 
-        var topic = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        if (!TryReadRawValue(ref reader, frame, out var rawTopic))
+        if (!TryReadTopic(ref reader, frame, out var topic, out var rawTopic))
         {
             return false;
         }
 
-        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+        if (!reader.Read() || !TryReadString(ref reader, out var @event))
         {
             return false;
         }
 
-        var @event = reader.GetString()!;
         if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray || !TryReadRawValue(ref reader, frame, out var payload))
         {
             return false;
@@ -89,7 +80,7 @@ internal sealed class V2JsonSerializer : PhoenixSerializer
         // Phoenix takes the first five elements and ignores the rest; the frame must still be one valid array.
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (!reader.TrySkip())
+            if (!JsonStrings.TrySkipChecked(ref reader))
             {
                 return false;
             }

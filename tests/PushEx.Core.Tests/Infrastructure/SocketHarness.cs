@@ -28,10 +28,13 @@ internal sealed class SocketHarness
         Metrics = new PushMetrics(new TestMeterFactory(), Sockets, Topics);
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         Backplane.ReadHistoryAsync(Arg.Any<string>(), Arg.Any<long>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(HistoryRead.None));
-        Services = new SocketServices(Handler, Topics, Sockets, Backplane, new HistoryPolicy(wrapped), Metrics, Instrumentation, wrapped, Time, NullLoggerFactory.Instance);
+        Services = new SocketServices(Handler, Topics, Sockets, Backplane, new HistoryPolicy(wrapped), Metrics, Instrumentation, wrapped, Time, Logs);
     }
 
     public ISocketHandler Handler { get; } = Substitute.For<ISocketHandler>();
+
+    /// <summary>Every entry the sockets logged.</summary>
+    public RecordingLoggerProvider Logs { get; } = new();
 
     /// <summary>The app's instrumentation; none is registered unless a test makes a harness with its own.</summary>
     public InstrumentationHooks Instrumentation { get; }

@@ -4,7 +4,7 @@ using PushEx.Protocol;
 
 namespace PushEx.Tests.Protocol;
 
-public sealed class V1JsonSerializerTests
+public sealed partial class V1JsonSerializerTests
 {
     private static readonly V1JsonSerializer Serializer = V1JsonSerializer.Instance;
 

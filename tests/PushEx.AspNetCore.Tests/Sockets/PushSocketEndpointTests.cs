@@ -11,7 +11,7 @@ using PushEx.Topics;
 
 namespace PushEx.AspNetCore.Tests.Sockets;
 
-public sealed class PushSocketEndpointTests
+public sealed partial class PushSocketEndpointTests
 {
     private const string OkReply = """{"status":"ok","response":{}}""";
 

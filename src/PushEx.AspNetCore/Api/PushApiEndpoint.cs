@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -122,12 +123,8 @@ internal sealed partial class PushApiEndpoint
                 return;
             }
 
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(read.Buffer);
-            }
-            catch (JsonException)
+            var document = TryParse(read.Buffer);
+            if (document is null)
             {
                 Log.MalformedBody(_logger);
                 await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.BadRequest).ConfigureAwait(false);
@@ -142,6 +139,26 @@ internal sealed partial class PushApiEndpoint
         finally
         {
             reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    // Null for a malformed body. A string that is not Unicode (an escaped lone surrogate, bytes that are not UTF-8)
+    // parses, but throws, and not a JsonException, wherever it is read, the authorizer's code included: such a body is
+    // as malformed as invalid JSON, as it is for the original, whose parser refuses it.
+    private static JsonDocument? TryParse(ReadOnlySequence<byte> body)
+    {
+        if (!JsonStrings.AreAllValid(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -12,7 +12,7 @@ using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
 
 namespace PushEx.AspNetCore.Tests.Api;
 
-public sealed class PushApiEndpointTests
+public sealed partial class PushApiEndpointTests
 {
     private const string InvalidArguments = """{"error":"Invalid push arguments: channel, data, event are required."}""";
 

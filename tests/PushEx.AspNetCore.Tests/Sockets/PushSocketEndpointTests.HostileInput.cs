@@ -63,7 +63,7 @@ public sealed partial class PushSocketEndpointTests
     [InlineData("vsn=2.0.0&token=%C0%AF")]
     public async Task HandshakeQueryNotUtf8_Connects_LogsNothingAboveDebug(string query)
     {
-        // The query is percent-decoded with U+FFFD for bytes that are not UTF-8 (and %u is no escape), so the handler's
+        // Percent-escapes that do not decode to UTF-8 are kept as they came (and %u is no escape), so the handler's
         // GetParam("token") always reads a valid string: the same answer as any other token.
 
         var logs = new RecordingLoggerProvider();
@@ -85,5 +85,23 @@ public sealed partial class PushSocketEndpointTests
         Assert.Equal(403, await TestWebSocket.GetUpgradeStatusAsync(host.SocketUri(query)));
         Assert.Empty(logs.WarningsOrAbove);
         Assert.Contains(logs.Entries, entry => entry is { EventName: "VsnRefused", Level: LogLevel.Debug });
+    }
+
+    [Theory]
+    [InlineData("7aCA")]
+    [InlineData("__4")]
+    public async Task AuthTokenNotUtf8_Is403LikeAMalformedToken_LogsNothingAboveDebug(string encoded)
+    {
+        // 7aCA is base64 of ED A0 80 (a surrogate encoded as if it were a character); __4 is not base64.
+        var logs = new RecordingLoggerProvider();
+        await using var host = await PushExTestHost.StartAsync(configureServices: LogRecording.Into(logs));
+
+        Assert.Equal(403, await TestWebSocket.GetUpgradeStatusAsync(host.SocketUri(), options =>
+        {
+            options.AddSubProtocol("phoenix");
+            options.AddSubProtocol($"base64url.bearer.phx.{encoded}");
+        }));
+        Assert.Empty(logs.WarningsOrAbove);
+        Assert.Contains(logs.Entries, entry => entry is { EventName: "AuthTokenMalformed", Level: LogLevel.Debug });
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PushEx.AspNetCore.Sockets;
 
 namespace PushEx.AspNetCore.Tests.Sockets;
@@ -19,6 +20,37 @@ public sealed class QueryParametersTests
     public void Parse_PlugConventions(string? query, string expected)
     {
         Assert.Equal(expected, QueryParameters.Parse(query).GetRawText().Replace("\\u00FC", "ü", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("?token=%ED%A0%80", "%ED%A0%80")]
+    [InlineData("?token=%FF", "%FF")]
+    [InlineData("?%ED%A0%80=x", "%ED%A0%80")]
+    [InlineData("?a%5B%ED%A0%80%5D=x", "%ED%A0%80")]
+    public void Parse_BytesNotUtf8_KeptPercentEncodedSoEveryStringIsReadable(string query, string kept)
+    {
+        // Issue 15: the handler reads these strings. Bytes that are not UTF-8 are left as they came (Uri.UnescapeDataString),
+        // so no string holds a lone surrogate.
+        var strings = new List<string>();
+        Collect(QueryParameters.Parse(query), strings);
+
+        Assert.Contains(kept, strings);
+    }
+
+    private static void Collect(JsonElement element, List<string> strings)
+    {
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            strings.Add(element.GetString()!);
+        }
+        else if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                strings.Add(property.Name);
+                Collect(property.Value, strings);
+            }
+        }
     }
 
     [Fact]

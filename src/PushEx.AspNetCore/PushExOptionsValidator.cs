@@ -30,6 +30,16 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
             failures.Add($"PushEx:MaxChannelsPerSocket must be at least 1 (got {options.MaxChannelsPerSocket}).");
         }
 
+        if (options.MaxTopicLength < 1)
+        {
+            failures.Add($"PushEx:MaxTopicLength must be at least 1 (got {options.MaxTopicLength}).");
+        }
+
+        if (options.MaxChannelsPerPush < 1)
+        {
+            failures.Add($"PushEx:MaxChannelsPerPush must be at least 1 (got {options.MaxChannelsPerPush}).");
+        }
+
         if (options.MaxPushBytes < 1024)
         {
             failures.Add($"PushEx:MaxPushBytes must be at least 1024 (got {options.MaxPushBytes}).");

@@ -82,6 +82,21 @@ public sealed class PushExOptions
     public int MaxChannelsPerSocket { get; set; } = 100;
 
     /// <summary>
+    /// The longest topic, in UTF-8 bytes, a client may join or the push API may push to. A join of a longer topic is
+    /// answered <c>{"reason":"topic too long"}</c> (the socket stays open); a push API call naming a longer channel is
+    /// answered 422. Topics are keys of every node's registries and of the backplane, so a client must not choose their
+    /// size. Default 256.
+    /// </summary>
+    public int MaxTopicLength { get; set; } = 256;
+
+    /// <summary>
+    /// The most channels one push API call may name (counted after de-duplication); a call naming more is answered 422,
+    /// and nothing is pushed. One call fans out to every channel it names, so its cost must not be the caller's to
+    /// choose. Default 1 000.
+    /// </summary>
+    public int MaxChannelsPerPush { get; set; } = 1000;
+
+    /// <summary>
     /// The most bytes waiting to be written to one socket. A client that reads slower than pushes arrive is
     /// disconnected (code 1013, so it reconnects) instead of being buffered without bound. Must be at least
     /// <see cref="MaxPushBytes"/> plus <see cref="MaxFrameBytes"/>, so that one push (with its topic and join ref) always

@@ -49,6 +49,19 @@ public sealed class PushExOptionsValidatorTests
         Assert.Contains("PushEx:MaxPushBytes must be at least 1024", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, 1000, "PushEx:MaxTopicLength must be at least 1")]
+    [InlineData(256, 0, "PushEx:MaxChannelsPerPush must be at least 1")]
+    public void Validate_TopicOrChannelLimitBelowOne_FailsNamingTheSetting(int maxTopicLength, int maxChannelsPerPush, string expected)
+    {
+        var options = new PushExOptions { MaxTopicLength = maxTopicLength, MaxChannelsPerPush = maxChannelsPerPush };
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a limit under 1 was accepted");
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_MaxPushBytesAboveMaxApiBodyBytes_Succeeds()
     {

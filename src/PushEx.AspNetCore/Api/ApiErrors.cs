@@ -17,6 +17,14 @@ internal static class ApiErrors
     public static readonly byte[] BufferFull = """{"error":"Push buffer full; retry later."}"""u8.ToArray();
     public static readonly byte[] ShuttingDown = """{"error":"Node shutting down; retry on another node."}"""u8.ToArray();
 
+    /// <summary>Names the limit and its value, never the caller's channel; built once per endpoint.</summary>
+    public static byte[] ChannelTooLong(int maxTopicLength) =>
+        Encoding.UTF8.GetBytes($$"""{"error":"Channel too long: each channel must fit in PushEx:MaxTopicLength ({{maxTopicLength}} bytes)."}""");
+
+    /// <summary>Names the limit and its value; built once per endpoint.</summary>
+    public static byte[] TooManyChannels(int maxChannelsPerPush) =>
+        Encoding.UTF8.GetBytes($$"""{"error":"Too many channels: one push may name at most PushEx:MaxChannelsPerPush ({{maxChannelsPerPush}})."}""");
+
     /// <summary>Names the limit and its value, never the caller's data; built once per endpoint, as the value is configured.</summary>
     public static byte[] PushTooLarge(int maxPushBytes) =>
         Encoding.UTF8.GetBytes($$"""{"error":"Push too large: data and event must fit in PushEx:MaxPushBytes ({{maxPushBytes}} bytes)."}""");

@@ -14,6 +14,14 @@ internal sealed partial class PushApiEndpoint
             Message = "The push API authorizer threw; the request was answered 500 and nothing was pushed.")]
         public static partial void AuthorizerFailed(ILogger logger, Exception exception);
 
+        [LoggerMessage(EventId = 2204, Level = LogLevel.Debug, EventName = "TooManyChannels",
+            Message = "A push API call was answered 422: it names {Channels} channels, over PushEx:MaxChannelsPerPush ({MaxChannelsPerPush}); nothing was pushed.")]
+        public static partial void TooManyChannels(ILogger logger, int channels, int maxChannelsPerPush);
+
+        [LoggerMessage(EventId = 2205, Level = LogLevel.Debug, EventName = "ChannelTooLong",
+            Message = "A push API call was answered 422: a channel is longer than PushEx:MaxTopicLength ({MaxTopicLength} UTF-8 bytes); nothing was pushed.")]
+        public static partial void ChannelTooLong(ILogger logger, int maxTopicLength);
+
         // Information, not Warning: the caller's error, yet one an operator should see without turning on Debug.
         [LoggerMessage(EventId = 2203, Level = LogLevel.Information, EventName = "PushTooLarge",
             Message = "A push API call was answered 413: its msg payload is {PayloadBytes} bytes, over PushEx:MaxPushBytes ({MaxPushBytes}); none of its {Channels} channels was pushed (event={Event}).")]

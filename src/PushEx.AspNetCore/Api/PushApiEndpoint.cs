@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -32,6 +33,10 @@ internal sealed partial class PushApiEndpoint
     private readonly int _maxBodyBytes;
     private readonly int _maxPushBytes;
     private readonly byte[] _pushTooLarge;
+    private readonly int _maxTopicLength;
+    private readonly byte[] _channelTooLong;
+    private readonly int _maxChannelsPerPush;
+    private readonly byte[] _tooManyChannels;
     private readonly ILogger _logger;
 
     public PushApiEndpoint(
@@ -51,6 +56,10 @@ internal sealed partial class PushApiEndpoint
         _maxBodyBytes = options.Value.MaxApiBodyBytes;
         _maxPushBytes = options.Value.MaxPushBytes;
         _pushTooLarge = ApiErrors.PushTooLarge(_maxPushBytes);
+        _maxTopicLength = options.Value.MaxTopicLength;
+        _channelTooLong = ApiErrors.ChannelTooLong(_maxTopicLength);
+        _maxChannelsPerPush = options.Value.MaxChannelsPerPush;
+        _tooManyChannels = ApiErrors.TooManyChannels(_maxChannelsPerPush);
         _logger = logger;
     }
 
@@ -196,6 +205,13 @@ internal sealed partial class PushApiEndpoint
             return;
         }
 
+        if (OverLimit(request) is { } limitError)
+        {
+            // Refused whole, as a call is accepted: all channels or none.
+            await WriteErrorAsync(context, StatusCodes.Status422UnprocessableEntity, limitError).ConfigureAwait(false);
+            return;
+        }
+
         // One copy of the data, inside the one "msg" payload shared by the push of every channel.
         var content = new PushContent(request.Event, JsonMarshal.GetRawUtf8Value(request.Data));
         if (content.MsgPayload.Length > _maxPushBytes)
@@ -234,6 +250,27 @@ internal sealed partial class PushApiEndpoint
         context.Response.StatusCode = authorization.StatusCode;
         context.Response.ContentType = "application/json; charset=utf-8";
         await WriteAcceptedAsync(context.Response, request, content.Data).ConfigureAwait(false);
+    }
+
+    // The error body of the first limit the call is over (PushEx:MaxChannelsPerPush, PushEx:MaxTopicLength), or null.
+    private byte[]? OverLimit(PushApiRequest request)
+    {
+        if (request.Channels.Count > _maxChannelsPerPush)
+        {
+            Log.TooManyChannels(_logger, request.Channels.Count, _maxChannelsPerPush);
+            return _tooManyChannels;
+        }
+
+        foreach (var channel in request.Channels)
+        {
+            if (Encoding.UTF8.GetByteCount(channel) > _maxTopicLength)
+            {
+                Log.ChannelTooLong(_logger, _maxTopicLength);
+                return _channelTooLong;
+            }
+        }
+
+        return null;
     }
 
     // The response echoes the de-duplicated channels and the data exactly as it will be pushed.

@@ -19,6 +19,10 @@ internal sealed partial class PushSocket
             Message = "A join was refused: the socket already has {Limit} channels joined.")]
         public static partial void TooManyChannels(ILogger logger, int limit);
 
+        [LoggerMessage(EventId = 1011, Level = LogLevel.Debug, EventName = "TopicTooLong",
+            Message = "A join was refused: its topic is longer than {Limit} UTF-8 bytes.")]
+        public static partial void TopicTooLong(ILogger logger, int limit);
+
         [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, EventName = "StaleJoinRef",
             Message = "A '{Event}' message carried the join ref of an earlier join of its topic and was dropped.")]
         public static partial void StaleJoinRef(ILogger logger, string @event);

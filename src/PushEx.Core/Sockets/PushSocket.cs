@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using PushEx.History;
 using PushEx.Protocol;
@@ -17,6 +18,7 @@ internal sealed partial class PushSocket
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
     private static readonly byte[] UnmatchedTopic = """{"reason":"unmatched topic"}"""u8.ToArray();
     private static readonly byte[] TooManyChannels = """{"reason":"too many channels joined"}"""u8.ToArray();
+    private static readonly byte[] TopicTooLong = """{"reason":"topic too long"}"""u8.ToArray();
     private static readonly byte[] UnsupportedEvent = """{"reason":"unsupported event"}"""u8.ToArray();
     private static readonly JoinResult JoinCrashedResult = JoinResult.Error("join crashed");
 
@@ -148,6 +150,14 @@ internal sealed partial class PushSocket
         {
             // PushEx routes every string topic; anything else matches no route (§3.2).
             Reply(message, joinRef: null, "error", UnmatchedTopic);
+            return;
+        }
+
+        if (Encoding.UTF8.GetByteCount(topic) > _services.Options.MaxTopicLength)
+        {
+            // Never joined, so nothing is replaced: the socket and its other channels go on.
+            Log.TopicTooLong(_services.SocketLogger, _services.Options.MaxTopicLength);
+            Reply(message, message.JoinRef, "error", TopicTooLong);
             return;
         }
 

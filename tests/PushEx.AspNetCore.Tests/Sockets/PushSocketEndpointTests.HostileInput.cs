@@ -104,4 +104,20 @@ public sealed partial class PushSocketEndpointTests
         Assert.Empty(logs.WarningsOrAbove);
         Assert.Contains(logs.Entries, entry => entry is { EventName: "AuthTokenMalformed", Level: LogLevel.Debug });
     }
+
+    [Fact]
+    public async Task JoinTopicOverMaxTopicLength_RepliesTopicTooLong_SocketAndOthersGoOn()
+    {
+        await using var host = await PushExTestHost.StartAsync(options => options.MaxTopicLength = 8);
+        await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
+        await using var other = await TestWebSocket.ConnectAsync(host.SocketUri());
+
+        await client.SendTextAsync("""["1","1","123456789","phx_join",{}]""");
+
+        Assert.Equal("""["1","1","123456789","phx_reply",{"status":"error","response":{"reason":"topic too long"}}]""", await client.ReceiveTextAsync());
+        await client.SendTextAsync("""[null,"2","phoenix","heartbeat",{}]""");
+        Assert.Equal($"""[null,"2","phoenix","phx_reply",{OkReply}]""", await client.ReceiveTextAsync());
+        await other.SendTextAsync("""["1","1","12345678","phx_join",{}]""");
+        Assert.Equal($"""["1","1","12345678","phx_reply",{OkReply}]""", await other.ReceiveTextAsync());
+    }
 }

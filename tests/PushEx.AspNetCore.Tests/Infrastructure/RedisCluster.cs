@@ -63,8 +63,7 @@ public sealed partial class RedisCluster : IAsyncDisposable
                 StartTimeout,
                 cancellationToken: cancellationToken);
             await WaitUntilStateOkAsync(cluster.Ports, cancellationToken);
-            await cluster.ReadMastersAsync(cancellationToken);
-            Assert.True(cluster.MasterPorts.Count == Masters, $"The cluster came up with {cluster.MasterPorts.Count} masters, not {Masters}.");
+            await cluster.WaitForMastersAsync(port => true, cancellationToken);
             return cluster;
         }
         catch
@@ -83,14 +82,19 @@ public sealed partial class RedisCluster : IAsyncDisposable
             StartTimeout,
             cancellationToken: cancellationToken);
 
-    /// <summary>Reads which servers are masters now (they change after a failover) into <see cref="MasterPorts"/>.</summary>
+    /// <summary>
+    /// Reads which servers are masters now (they change after a failover) into <see cref="MasterPorts"/>: those that
+    /// serve slots and are not failed, as the first running server sees it.
+    /// </summary>
     public async Task ReadMastersAsync(CancellationToken cancellationToken = default)
     {
         var running = Ports.Where(_processes.ContainsKey).ToList();
         var nodes = await CliAsync(running[0], ["CLUSTER", "NODES"], cancellationToken);
+
+        // "<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot> <slot>…"
         MasterPorts = [.. nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' '))
-            .Where(fields => fields.Length > 2 && fields[2].Contains("master", StringComparison.Ordinal) && !fields[2].Contains("fail", StringComparison.Ordinal))
+            .Select(line => line.Trim().Split(' '))
+            .Where(fields => fields.Length > 8 && fields[2].Contains("master", StringComparison.Ordinal) && !fields[2].Contains("fail", StringComparison.Ordinal))
             .Select(fields => int.Parse(fields[1].Split('@')[0].Split(':')[^1], CultureInfo.InvariantCulture))
             .Order()];
     }
@@ -106,19 +110,7 @@ public sealed partial class RedisCluster : IAsyncDisposable
         _processes.Remove(port);
         await process.DisposeAsync();
         await WaitUntilStateOkAsync([.. Ports.Where(_processes.ContainsKey)], cancellationToken);
-
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            await ReadMastersAsync(cancellationToken);
-            if (MasterPorts.Count == Masters && !MasterPorts.Contains(port))
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No replica took over from the master on port {port} within {StartTimeout.TotalSeconds:0} s.");
-            await Task.Delay(50, cancellationToken);
-        }
+        await WaitForMastersAsync(master => master != port, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -156,6 +148,24 @@ public sealed partial class RedisCluster : IAsyncDisposable
                 "--dir", _directory.FullName,
             ],
             _directory.FullName);
+    }
+
+    // Polls CLUSTER NODES until the cluster has its three masters, each one acceptable: right after the creation a
+    // replica is listed as a master until the news of its CLUSTER REPLICATE has spread.
+    private async Task WaitForMastersAsync(Func<int, bool> acceptable, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            await ReadMastersAsync(cancellationToken);
+            if (MasterPorts.Count == Masters && MasterPorts.All(acceptable))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The cluster did not settle on {Masters} masters within {StartTimeout.TotalSeconds:0} s (now: {string.Join(", ", MasterPorts)}).");
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     // Polls CLUSTER INFO on each server until it says the cluster is ok: every slot served, as that server sees it.

@@ -24,6 +24,11 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
             failures.Add("RedisOptions.PublishRetryTimeout and UnsubscribeDelay must not be negative.");
         }
 
+        if (!Enum.IsDefined(options.PubSubMode))
+        {
+            failures.Add($"RedisOptions.PubSubMode {options.PubSubMode} is not one of Auto, Standalone, Sharded.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

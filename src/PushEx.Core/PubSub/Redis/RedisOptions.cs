@@ -34,4 +34,12 @@ public sealed class RedisOptions
     /// unsubscribe and subscribe again. Default 2 seconds.
     /// </summary>
     public TimeSpan UnsubscribeDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Classic or sharded pub/sub for the topics' channels. Default <see cref="RedisPubSubMode.Auto"/>: sharded on a
+    /// Redis Cluster of version 7.0 or later, classic otherwise. Every node of a deployment must use the same mode (they
+    /// do with <c>Auto</c> on one Redis): a sharded publish reaches no classic subscriber. The control channel
+    /// (disconnects by socket id) is classic in both modes.
+    /// </summary>
+    public RedisPubSubMode PubSubMode { get; set; } = RedisPubSubMode.Auto;
 }

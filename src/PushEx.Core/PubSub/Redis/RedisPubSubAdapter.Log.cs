@@ -63,6 +63,14 @@ internal sealed partial class RedisPubSubAdapter
             Message = "The nodes' socket counts are shared through Redis again.")]
         public static partial void LoadSharedAgain(ILogger logger);
 
+        [LoggerMessage(EventId = 1516, Level = LogLevel.Information, EventName = "PubSubModeDecided",
+            Message = "Topic channels use {Mode} pub/sub (RedisOptions.PubSubMode {Configured}).")]
+        public static partial void PubSubModeDecided(ILogger logger, RedisPubSubMode mode, RedisPubSubMode configured);
+
+        [LoggerMessage(EventId = 1517, Level = LogLevel.Warning, EventName = "ClusterWithoutShardedPubSub",
+            Message = "Redis is a cluster without sharded pub/sub (it needs Redis 7.0); topic channels use classic pub/sub, which sends every push to every shard.")]
+        public static partial void ClusterWithoutShardedPubSub(ILogger logger);
+
         [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
             Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]
         public static partial void UnsubscribeFailed(ILogger logger, Exception exception);

@@ -29,7 +29,7 @@ internal sealed partial class RedisPubSubAdapter
 
         var local = _broadcaster.Broadcast(push);
         var message = RedisMessage.EncodePush(_node, push.Event, push.Data.Span, push.UnixMsAcceptedAt);
-        var receivers = await PublishWithRetryAsync(_channels.Topic(push.Channel), message, push.UnixMsAcceptedAt, cancellationToken).ConfigureAwait(false);
+        var receivers = await PublishWithRetryAsync(push.Channel, message, push.UnixMsAcceptedAt, cancellationToken).ConfigureAwait(false);
 
         // Redis counts this node among the receivers while it is subscribed to the topic itself.
         return local > 0 || receivers > (IsSubscribedHere(push.Channel) ? 1 : 0);
@@ -39,7 +39,7 @@ internal sealed partial class RedisPubSubAdapter
     {
         var closed = _sockets.CloseBySocketId(socketId);
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        await PublishWithRetryAsync(_channels.Control, RedisMessage.EncodeDisconnect(_node, socketId), now, cancellationToken).ConfigureAwait(false);
+        await PublishWithRetryAsync(topic: null, RedisMessage.EncodeDisconnect(_node, socketId), now, cancellationToken).ConfigureAwait(false);
         return closed;
     }
 
@@ -70,10 +70,16 @@ internal sealed partial class RedisPubSubAdapter
         return receivers > 1 || _topicRegistry.HasSubscribers(push.Channel);
     }
 
-    private Task<long> PublishWithRetryAsync(RedisChannel channel, byte[] message, long unixMsAcceptedAt, CancellationToken cancellationToken) =>
+    // To the topic's channel, or the control channel for a null topic. The channel is named at each attempt: one accepted
+    // before the node first connected waits for the pub/sub mode to be decided.
+    private Task<long> PublishWithRetryAsync(string? topic, byte[] message, long unixMsAcceptedAt, CancellationToken cancellationToken) =>
         RetryUntilDeadlineAsync(
-            static (state, _) => state.Adapter._connection!.GetSubscriber().PublishAsync(state.Channel, state.Message),
-            (Adapter: this, Channel: channel, Message: message),
+            static (state, _) =>
+            {
+                var channels = state.Adapter._channels;
+                return state.Adapter._connection!.GetSubscriber().PublishAsync(state.Topic is { } topic ? channels.Topic(topic) : channels.Control, state.Message);
+            },
+            (Adapter: this, Topic: topic, Message: message),
             unixMsAcceptedAt,
             cancellationToken);
 
@@ -191,7 +197,9 @@ internal sealed partial class RedisPubSubAdapter
     /// <summary>One push to a topic with history: the script's keys and arguments, built once for every attempt.</summary>
     private sealed class HistoryPublish
     {
+        private const int ChannelArgument = 0;
         private const int RetryArgument = 10;
+        private const int ShardedArgument = 11;
 
         private readonly RedisPubSubAdapter _adapter;
         private readonly string _topic;
@@ -205,7 +213,7 @@ internal sealed partial class RedisPubSubAdapter
             _keys = adapter._channels.History(push.Channel);
             _values =
             [
-                adapter._channels.TopicName(push.Channel),
+                RedisValue.Null,
                 adapter._positionedPushHead,
                 NewEpochCandidate(),
                 maxPushes,
@@ -216,6 +224,7 @@ internal sealed partial class RedisPubSubAdapter
                 push.Data,
                 adapter.NewPushId(),
                 0,
+                0,
             ];
         }
 
@@ -224,6 +233,9 @@ internal sealed partial class RedisPubSubAdapter
 
         public Task<RedisResult> RunAsync(bool retry)
         {
+            var channels = _adapter._channels;
+            _values[ChannelArgument] = channels.TopicName(_topic);
+            _values[ShardedArgument] = channels.Sharded ? 1 : 0;
             _values[RetryArgument] = retry ? 1 : 0;
             SubscribedHere = _adapter.IsSubscribedHere(_topic);
             return _adapter._connection!.GetDatabase().ScriptEvaluateAsync(RedisScripts.Publish, _keys, _values);

@@ -109,6 +109,9 @@ internal sealed partial class RedisPubSubAdapter
             {
                 return;
             }
+
+            // Named now, not when the subscription was made: that may have been before the pub/sub mode was decided.
+            subscription.Channel = subscription.Topic is { } name ? _channels.Topic(name) : _channels.Control;
         }
 
         ISubscriber? subscriber = null;
@@ -189,7 +192,8 @@ internal sealed partial class RedisPubSubAdapter
     /// <summary>One Redis channel this node listens to, or wants to.</summary>
     private sealed class ChannelSubscription(RedisChannel channel, string? topic)
     {
-        public RedisChannel Channel { get; } = channel;
+        /// <summary>Set under the adapter's lock and the gate, before each subscribe.</summary>
+        public RedisChannel Channel { get; set; } = channel;
 
         /// <summary>The topic; null for the control channel.</summary>
         public string? Topic { get; } = topic;

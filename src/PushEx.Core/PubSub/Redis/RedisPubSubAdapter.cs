@@ -21,7 +21,9 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 {
     private readonly Guid _node = Guid.NewGuid();
     private readonly RedisOptions _options;
-    private readonly RedisChannels _channels;
+    // Replaced once, before the backplane is first available, when the mode is Auto (.PubSubMode.cs); read only while available.
+    private volatile RedisChannels _channels;
+    private bool _modeDecided;
     private readonly LocalBroadcaster _broadcaster;
     private readonly TopicRegistry _topicRegistry;
     private readonly SocketRegistry _sockets;
@@ -55,7 +57,7 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         ILogger<RedisPubSubAdapter> logger)
     {
         _options = options.Value;
-        _channels = new RedisChannels(_options.ChannelPrefix);
+        _channels = new RedisChannels(_options.ChannelPrefix, sharded: _options.PubSubMode == RedisPubSubMode.Sharded);
         _broadcaster = broadcaster;
         _topicRegistry = topicRegistry;
         _sockets = sockets;
@@ -90,6 +92,11 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         _connection.ConnectionFailed += OnConnectionFailed;
         _connection.ConnectionRestored += OnConnectionRestored;
         _maintenance = MaintainAsync();
+        if (_connection.IsConnected)
+        {
+            DecidePubSubMode();
+        }
+
         _available = _connection.IsConnected;
         if (_available)
         {
@@ -175,6 +182,7 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
         if (!_available)
         {
+            DecidePubSubMode();
             _available = true;
             var failed = Interlocked.Exchange(ref _failedWhileUnavailable, 0);
             if (failed > 0)

@@ -17,7 +17,8 @@ internal static class RedisScripts
     /// KEYS: meta (hash: <c>e</c> epoch, <c>o</c> last offset), log (stream). ARGV: 1 channel, 2 message head
     /// (<see cref="RedisMessage.PositionedPushHead"/>), 3 epoch candidate, 4 max pushes, 5 window ms, 6 position
     /// retention ms, 7 accepted-at unix ms, 8 event, 9 data, 10 push id, 11 <c>1</c> when an earlier attempt of this
-    /// push may have run. Returns epoch, offset, and how many subscribers PUBLISH reached.
+    /// push may have run, 12 <c>1</c> when the channel is a shard channel (SPUBLISH; it must then hash to the keys' slot,
+    /// <see cref="RedisChannels"/>). Returns epoch, offset, and how many subscribers the publish reached.
     /// </summary>
     /// <remarks>
     /// A log entry's id is <c>offset-1</c>, so a read finds the pushes after an offset with XRANGE and no index. The
@@ -31,13 +32,14 @@ internal static class RedisScripts
     public const string Publish = """
         local meta, log = KEYS[1], KEYS[2]
         local channel, maxlen, id = ARGV[1], ARGV[4], ARGV[10]
+        local sharded = ARGV[12] == '1'
         local epoch = redis.call('HGET', meta, 'e')
         if epoch and ARGV[11] == '1' then
           for _, entry in ipairs(redis.call('XREVRANGE', log, '+', '-', 'COUNT', maxlen)) do
             local fields = entry[2]
             for i = 1, #fields, 2 do
               if fields[i] == 'n' and fields[i + 1] == id then
-                return {epoch, tonumber(string.match(entry[1], '^%d+')), redis.call('PUBSUB', 'NUMSUB', channel)[2]}
+                return {epoch, tonumber(string.match(entry[1], '^%d+')), redis.call('PUBSUB', sharded and 'SHARDNUMSUB' or 'NUMSUB', channel)[2]}
               end
             end
           end
@@ -66,7 +68,7 @@ internal static class RedisScripts
         redis.call('PEXPIRE', meta, ARGV[6])
         local message = ARGV[2] .. struct.pack('<i8B', offset, #epoch) .. epoch
           .. struct.pack('<i8H', tonumber(ARGV[7]), #ARGV[8]) .. ARGV[8] .. ARGV[9]
-        return {epoch, offset, redis.call('PUBLISH', channel, message)}
+        return {epoch, offset, redis.call(sharded and 'SPUBLISH' or 'PUBLISH', channel, message)}
         """;
 
     /// <summary>

@@ -1,10 +1,26 @@
+using System.Globalization;
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.PubSub;
+using PushEx.PubSub.Redis;
+using StackExchange.Redis;
+using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
+using static PushEx.AspNetCore.Tests.PubSub.PubSubAdapterSpecification;
 
 namespace PushEx.AspNetCore.Tests.PubSub;
 
-/// <summary>PushEx nodes on a real Redis Cluster (three masters, a replica each), where topics use sharded pub/sub.</summary>
+/// <summary>
+/// PushEx nodes on a real Redis Cluster (three masters, a replica each), where topics use sharded pub/sub: a topic's
+/// channel lives on the master that holds its history. Tests share the cluster and keep apart by a channel prefix.
+/// </summary>
 public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassFixture<RedisClusterFixture>
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly string _prefix = RedisClusterFixture.NewPrefix();
+
     private RedisCluster Cluster => fixture.Cluster;
 
     [Fact]
@@ -20,4 +36,220 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
             Assert.Contains("cluster_size:3", info, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task PushToNodeA_ReachesSubscribersOnNodeB_ForTopicsOnEveryShard_ThroughShardChannels()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);
+        var topics = await TopicPerMasterAsync(redis);
+        await using var a = await StartNodeAsync();
+        await using var b = await StartNodeAsync();
+        var clients = new List<TestWebSocket>();
+        try
+        {
+            foreach (var (topic, _) in topics)
+            {
+                clients.Add(await JoinAsync(b, topic));
+            }
+
+            using var http = a.CreateHttpClient();
+            for (var i = 1; i <= 3; i++)
+            {
+                foreach (var (topic, _) in topics)
+                {
+                    using var response = await PostAsync(http, $$"""{"channel":"{{topic}}","data":{{i}},"event":"e"}""");
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                }
+            }
+
+            for (var t = 0; t < topics.Count; t++)
+            {
+                var (topic, master) = topics[t];
+                var epoch = await EpochOfAsync(redis, topic);
+                for (var i = 1; i <= 3; i++)
+                {
+                    Assert.Equal($$"""["3",null,"{{topic}}","msg",{"data":{{i}},"event":"e","offset":{{i}},"epoch":"{{epoch}}"}]""", await clients[t].ReceiveTextAsync());
+                }
+
+                await AssertNextFrameIsHeartbeatReplyAsync(clients[t]);
+
+                // Node B's sharded subscription is on the master that owns the topic's slot; nothing is classic.
+                Assert.Equal(1, await ShardSubscribersAsync(master, ShardChannel(topic)));
+                Assert.Equal(0, await ClassicSubscribersAsync(master, $"{_prefix}topic:{topic}"));
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SocketIdLeavesNodeB_PushesMeanwhile_RejoinOnNodeA_RecoversThem()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);
+        await using var a = await StartNodeAsync();
+        await using var b = await StartNodeAsync();
+        var adapterA = a.GetRequiredService<IPubSubAdapter>();
+        const string socketId = "user_socket:42";
+        const string topic = "room:recover";
+        using var http = a.CreateHttpClient();
+
+        var onB = await JoinAsync(b, topic, "user=42&vsn=2.0.0");
+        using (var response = await PostAsync(http, $$"""{"channel":"{{topic}}","data":1,"event":"e"}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var epoch = await EpochOfAsync(redis, topic);
+        Assert.Equal($$"""["3",null,"{{topic}}","msg",{"data":1,"event":"e","offset":1,"epoch":"{{epoch}}"}]""", await onB.ReceiveTextAsync());
+        using (var timeout = new CancellationTokenSource(Timeout))
+        {
+            await onB.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+        }
+
+        await onB.DisposeAsync();
+        await Eventually.TrueAsync(
+            () => adapterA.FindResumePositionAsync(socketId, topic, TestContext.Current.CancellationToken).AsTask().GetAwaiter().GetResult()?.Offset == 1,
+            "node B saved where the socket stood, and node A finds it");
+        for (var i = 2; i <= 3; i++)
+        {
+            using var response = await PostAsync(http, $$"""{"channel":"{{topic}}","data":{{i}},"event":"e"}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // The API answers once the pushes are accepted; the recovery must find them in the history, not live.
+        await Eventually.TrueAsync(
+            () => (long)redis.GetDatabase().HashGet($"{_prefix}h:{{t:{topic}}}:meta", "o") == 3,
+            "both pushes are in the topic's history");
+        await using var onA = await TestWebSocket.ConnectAsync(a.SocketUri("user=42&vsn=2.0.0"));
+        await onA.SendTextAsync($$"""["3","3","{{topic}}","phx_join",{}]""");
+
+        Assert.Equal($$$"""["3","3","{{{topic}}}","phx_reply",{"status":"ok","response":{}}]""", await onA.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"{{topic}}","recovery",{"recovered":true,"epoch":"{{epoch}}","offset":3,"missed":2}]""", await onA.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"{{topic}}","msg",{"data":2,"event":"e","offset":2,"epoch":"{{epoch}}"}]""", await onA.ReceiveTextAsync());
+        Assert.Equal($$"""["3",null,"{{topic}}","msg",{"data":3,"event":"e","offset":3,"epoch":"{{epoch}}"}]""", await onA.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(onA);
+    }
+
+    [Fact]
+    public async Task DisconnectBySocketId_OnNodeA_ClosesTheSocketOnNodeB()
+    {
+        await using var a = await StartNodeAsync();
+        await using var b = await StartNodeAsync();
+        await using var userOnB = await TestWebSocket.ConnectAsync(b.SocketUri("user=7&vsn=2.0.0"));
+        await using var otherOnB = await TestWebSocket.ConnectAsync(b.SocketUri("user=8&vsn=2.0.0"));
+        await AssertNextFrameIsHeartbeatReplyAsync(userOnB);
+
+        var closedHere = await a.GetRequiredService<PushEx.Pipeline.IPushPublisher>().DisconnectSocketsAsync("user_socket:7", TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, closedHere);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await userOnB.ReceiveCloseAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(otherOnB);
+    }
+
+    [Fact]
+    public async Task StandaloneMode_OnACluster_UsesClassicChannels()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);
+        await using var host = await StartNodeAsync(RedisPubSubMode.Standalone);
+        await using var client = await JoinAsync(host, "t");
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+
+        var push = CreatePush(host, "t", "1");
+        Assert.True(await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await client.ReceiveTextAsync());
+        var master = MasterOf(redis, $"{_prefix}h:{{t:t}}:meta");
+        Assert.Equal(0, await ShardSubscribersAsync(master, ShardChannel("t")));
+    }
+
+    [Fact]
+    public async Task ShardChannel_OfAnyTopicAndPrefix_IsInTheSlotOfTheTopicsHistory()
+    {
+        // Redis's own CLUSTER KEYSLOT: the publish script may SPUBLISH only to a channel of its keys' slot.
+        var port = Cluster.MasterPorts[0];
+        foreach (var prefix in new[] { "pushex:", string.Empty, "{app}:", "a{b:", "}" })
+        {
+            var channels = new RedisChannels(prefix, sharded: true);
+            foreach (var topic in new[] { "user:1", string.Empty, "}", "}x", "{a}", "a{b}c", "x}y{z", "{", "{}" })
+            {
+                var meta = await KeySlotAsync(port, channels.History(topic)[0]!);
+                Assert.True(meta == await KeySlotAsync(port, channels.History(topic)[1]!), $"Prefix '{prefix}', topic '{topic}': meta and log in different slots.");
+                Assert.True(meta == await KeySlotAsync(port, channels.TopicName(topic)), $"Prefix '{prefix}', topic '{topic}': channel and history in different slots.");
+                Assert.True(channels.Topic(topic).IsSharded);
+            }
+        }
+
+        Assert.False(new RedisChannels("pushex:", sharded: false).Topic("t").IsSharded);
+        Assert.Equal("pushex:topic:t", new RedisChannels("pushex:", sharded: false).TopicName("t"));
+
+        static async Task<string> KeySlotAsync(int port, string key) =>
+            (await RedisCluster.CliAsync(port, ["CLUSTER", "KEYSLOT", key], TestContext.Current.CancellationToken)).Trim();
+    }
+
+    private Task<PushExTestHost> StartNodeAsync(RedisPubSubMode mode = RedisPubSubMode.Auto) =>
+        PushExTestHost.StartAsync(configurePushEx: pushEx => pushEx.AddRedis(options =>
+        {
+            RedisHosts.Configure(options, Cluster.Configuration, _prefix);
+            options.PubSubMode = mode;
+        }));
+
+    private string ShardChannel(string topic) => $"{_prefix}h:{{t:{topic}}}:channel";
+
+    // One topic per master, each the first "room:N" whose slot that master serves.
+    private async Task<List<(string Topic, int MasterPort)>> TopicPerMasterAsync(ConnectionMultiplexer redis)
+    {
+        await Cluster.ReadMastersAsync(TestContext.Current.CancellationToken);
+        var topics = new List<(string, int)>();
+        for (var n = 0; topics.Count < Cluster.MasterPorts.Count; n++)
+        {
+            Assert.True(n < 1000, "No topics found for every master.");
+            var topic = $"room:{n}";
+            var master = MasterOf(redis, $"{_prefix}h:{{t:{topic}}}:meta");
+            if (!topics.Any(existing => existing.Item2 == master))
+            {
+                topics.Add((topic, master));
+            }
+        }
+
+        Assert.Equal(Cluster.MasterPorts, topics.Select(topic => topic.Item2).Order());
+        return topics;
+    }
+
+    private static int MasterOf(ConnectionMultiplexer redis, string key)
+    {
+        var slot = redis.GetHashSlot(key);
+        var node = redis.GetServer(redis.GetEndPoints()[0]).ClusterConfiguration!.GetBySlot(slot)!;
+        return ((IPEndPoint)node.EndPoint!).Port;
+    }
+
+    private async Task<string> EpochOfAsync(ConnectionMultiplexer redis, string topic)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var epoch = await redis.GetDatabase().HashGetAsync($"{_prefix}h:{{t:{topic}}}:meta", "e").WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            if (!epoch.IsNull)
+            {
+                return (string)epoch!;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until topic '{topic}' has an epoch in Redis.");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task<long> ShardSubscribersAsync(int port, string channel) =>
+        SecondLine(await RedisCluster.CliAsync(port, ["PUBSUB", "SHARDNUMSUB", channel], TestContext.Current.CancellationToken));
+
+    private static async Task<long> ClassicSubscribersAsync(int port, string channel) =>
+        SecondLine(await RedisCluster.CliAsync(port, ["PUBSUB", "NUMSUB", channel], TestContext.Current.CancellationToken));
+
+    // redis-cli prints an array reply without a terminal one item a line: channel, then count.
+    private static long SecondLine(string output) =>
+        long.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Trim(), CultureInfo.InvariantCulture);
 }

@@ -191,6 +191,43 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
             (await RedisCluster.CliAsync(port, ["CLUSTER", "KEYSLOT", key], TestContext.Current.CancellationToken)).Trim();
     }
 
+    [Fact]
+    public async Task ShardedMode_OnAStandaloneRedis_DeliversThroughShardChannels()
+    {
+        // Redis 7.0 has SSUBSCRIBE and SPUBLISH without a cluster too; the option forces them.
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await PushExTestHost.StartAsync(configurePushEx: pushEx => pushEx.AddRedis(options => ConfigureSharded(options, redis)));
+        await using var b = await PushExTestHost.StartAsync(configurePushEx: pushEx => pushEx.AddRedis(options => ConfigureSharded(options, redis)));
+        await using var onB = await JoinAsync(b, "t");
+
+        var push = CreatePush(a, "t", "1");
+        Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await onB.ReceiveTextAsync());
+        Assert.Equal(1, await ShardSubscribersAsync(redis.Port, $"{_prefix}h:{{t:t}}:channel"));
+        Assert.Equal(0, await ClassicSubscribersAsync(redis.Port, $"{_prefix}topic:t"));
+        await AssertNextFrameIsHeartbeatReplyAsync(onB);
+    }
+
+    [Fact]
+    public async Task UndefinedPubSubMode_RefusedAtStart()
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => PushExTestHost.StartAsync(
+            configurePushEx: pushEx => pushEx.AddRedis(options =>
+            {
+                RedisHosts.Configure(options, Cluster.Configuration, _prefix);
+                options.PubSubMode = (RedisPubSubMode)7;
+            })));
+
+        Assert.Contains("PubSubMode", failure.Message, StringComparison.Ordinal);
+    }
+
+    private void ConfigureSharded(RedisOptions options, RedisServer redis)
+    {
+        RedisHosts.Configure(options, redis.Configuration, _prefix);
+        options.PubSubMode = RedisPubSubMode.Sharded;
+    }
+
     private Task<PushExTestHost> StartNodeAsync(RedisPubSubMode mode = RedisPubSubMode.Auto) =>
         PushExTestHost.StartAsync(configurePushEx: pushEx => pushEx.AddRedis(options =>
         {

@@ -64,6 +64,7 @@ public sealed partial class RedisCluster : IAsyncDisposable
                 cancellationToken: cancellationToken);
             await WaitUntilStateOkAsync(cluster.Ports, cancellationToken);
             await cluster.WaitForMastersAsync(port => true, cancellationToken);
+            await WaitUntilReplicasSyncedAsync(cluster.Ports, cancellationToken);
             return cluster;
         }
         catch
@@ -109,8 +110,9 @@ public sealed partial class RedisCluster : IAsyncDisposable
         var process = _processes[port];
         _processes.Remove(port);
         await process.DisposeAsync();
-        await WaitUntilStateOkAsync([.. Ports.Where(_processes.ContainsKey)], cancellationToken);
+        // In this order: right after the kill the others still report ok, until the node timeout marks the master failed.
         await WaitForMastersAsync(master => master != port, cancellationToken);
+        await WaitUntilStateOkAsync([.. Ports.Where(_processes.ContainsKey)], cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -146,6 +148,10 @@ public sealed partial class RedisCluster : IAsyncDisposable
                 "--appendonly", "no",
                 "--protected-mode", "no",
                 "--dir", _directory.FullName,
+
+                // A replica that has not finished its first sync cannot take over; by default the master waits 5 s for
+                // more replicas before it starts a diskless sync.
+                "--repl-diskless-sync-delay", "0",
             ],
             _directory.FullName);
     }
@@ -163,8 +169,33 @@ public sealed partial class RedisCluster : IAsyncDisposable
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"The cluster did not settle on {Masters} masters within {StartTimeout.TotalSeconds:0} s (now: {string.Join(", ", MasterPorts)}).");
+            if (DateTime.UtcNow >= deadline)
+            {
+                var nodes = await CliAsync(Ports.First(_processes.ContainsKey), ["CLUSTER", "NODES"], cancellationToken);
+                Assert.Fail($"The cluster did not settle on {Masters} masters within {StartTimeout.TotalSeconds:0} s (now: {string.Join(", ", MasterPorts)}). CLUSTER NODES:\n{nodes}");
+            }
+
             await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    // Polls INFO replication on each server until every replica is in sync with its master: only then can it take over.
+    private static async Task WaitUntilReplicasSyncedAsync(IReadOnlyList<int> ports, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        foreach (var port in ports)
+        {
+            while (true)
+            {
+                var info = await CliAsync(port, ["INFO", "replication"], cancellationToken);
+                if (info.Contains("role:master", StringComparison.Ordinal) || info.Contains("master_link_status:up", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"The replica on port {port} did not sync with its master within {StartTimeout.TotalSeconds:0} s:\n{info}");
+                await Task.Delay(50, cancellationToken);
+            }
         }
     }
 

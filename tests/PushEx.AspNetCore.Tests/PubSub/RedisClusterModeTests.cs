@@ -38,6 +38,21 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Fixture_KillAMaster_ItsReplicaTakesOverItsSlots()
+    {
+        // A cluster of its own: the shared one stays whole for the other tests.
+        await using var cluster = await RedisCluster.StartAsync(TestContext.Current.CancellationToken);
+        var killed = cluster.MasterPorts[0];
+
+        await cluster.KillMasterAndWaitForFailoverAsync(killed, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, cluster.MasterPorts.Count);
+        Assert.DoesNotContain(killed, cluster.MasterPorts);
+        var info = await RedisCluster.CliAsync(cluster.MasterPorts[0], ["CLUSTER", "INFO"], TestContext.Current.CancellationToken);
+        Assert.Contains("cluster_state:ok", info, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PushToNodeA_ReachesSubscribersOnNodeB_ForTopicsOnEveryShard_ThroughShardChannels()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);

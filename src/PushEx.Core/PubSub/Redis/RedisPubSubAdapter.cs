@@ -92,12 +92,14 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         _connection.ConnectionFailed += OnConnectionFailed;
         _connection.ConnectionRestored += OnConnectionRestored;
         _maintenance = MaintainAsync();
-        if (_connection.IsConnected)
+        // Read once: a connection made between two reads would report the backplane available with no mode decided.
+        var connected = _connection.IsConnected;
+        if (connected)
         {
             DecidePubSubMode();
         }
 
-        _available = _connection.IsConnected;
+        _available = connected;
         if (_available)
         {
             Log.Connected(_logger, _node);

@@ -167,6 +167,24 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ClusterLoad_TwoNodes_EachReadsTheOthersCount_AndLeaveRemovesIt()
+    {
+        // The rebalancer's counts are one hash, so every command on them touches one slot.
+        await using var a = await StartNodeAsync();
+        await using var b = await StartNodeAsync();
+        var (loadA, loadB) = (a.GetRequiredService<IClusterLoad>(), b.GetRequiredService<IClusterLoad>());
+        var maxAge = TimeSpan.FromSeconds(15);
+
+        Assert.True(await loadA.ReportAsync(7, TestContext.Current.CancellationToken));
+        Assert.True(await loadB.ReportAsync(3, TestContext.Current.CancellationToken));
+
+        Assert.Equal(3, Assert.Single((await loadA.ReadOthersAsync(maxAge, TestContext.Current.CancellationToken))!).Sockets);
+        Assert.Equal(7, Assert.Single((await loadB.ReadOthersAsync(maxAge, TestContext.Current.CancellationToken))!).Sockets);
+        await loadB.LeaveAsync(TestContext.Current.CancellationToken);
+        Assert.Empty((await loadA.ReadOthersAsync(maxAge, TestContext.Current.CancellationToken))!);
+    }
+
+    [Fact]
     public async Task StandaloneMode_OnACluster_UsesClassicChannels()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);

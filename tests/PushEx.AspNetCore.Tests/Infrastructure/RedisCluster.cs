@@ -38,38 +38,49 @@ public sealed partial class RedisCluster : IAsyncDisposable
 
     public static async Task<RedisCluster> StartAsync(CancellationToken cancellationToken = default)
     {
+        var cluster = Reserve();
+        await cluster.StartServersAsync(cancellationToken);
+        return cluster;
+    }
+
+    /// <summary>
+    /// Picks the ports and the directory, and starts nothing yet (<see cref="StartServersAsync"/> does): so a test can
+    /// start PushEx nodes on the cluster's configuration before the cluster exists.
+    /// </summary>
+    public static RedisCluster Reserve() => new(Directory.CreateTempSubdirectory("pushex-rcluster-"), FreePorts(Masters * 2));
+
+    /// <summary>Starts the six servers, creates the cluster, and waits until it serves every slot with its replicas in sync.</summary>
+    public async Task StartServersAsync(CancellationToken cancellationToken = default)
+    {
         var executable = ChildProcess.FindOnPath("redis-server")
             ?? throw new InvalidOperationException("redis-server is not on PATH. Install it (Debian: apt-get install redis-server; .ci/run does) to run the Redis Cluster tests.");
         var cli = ChildProcess.FindOnPath("redis-cli")
             ?? throw new InvalidOperationException("redis-cli is not on PATH. Install it (Debian: apt-get install redis-tools; .ci/run does) to run the Redis Cluster tests.");
-
-        var cluster = new RedisCluster(Directory.CreateTempSubdirectory("pushex-rcluster-"), FreePorts(Masters * 2));
         try
         {
-            foreach (var port in cluster.Ports)
+            foreach (var port in Ports)
             {
-                cluster.StartServer(executable, port);
+                StartServer(executable, port);
             }
 
-            foreach (var process in cluster._processes.Values)
+            foreach (var process in _processes.Values)
             {
                 await process.WaitForOutputAsync(ReadyLine(), StartTimeout, cancellationToken);
             }
 
             await ChildProcess.RunAsync(
                 cli,
-                ["--cluster", "create", .. cluster.Ports.Select(port => $"127.0.0.1:{port}"), "--cluster-replicas", "1", "--cluster-yes"],
-                cluster._directory.FullName,
+                ["--cluster", "create", .. Ports.Select(port => $"127.0.0.1:{port}"), "--cluster-replicas", "1", "--cluster-yes"],
+                _directory.FullName,
                 StartTimeout,
                 cancellationToken: cancellationToken);
-            await WaitUntilStateOkAsync(cluster.Ports, cancellationToken);
-            await cluster.WaitForMastersAsync(port => true, cancellationToken);
-            await WaitUntilReplicasSyncedAsync(cluster.Ports, cancellationToken);
-            return cluster;
+            await WaitUntilStateOkAsync(Ports, cancellationToken);
+            await WaitForMastersAsync(port => true, cancellationToken);
+            await WaitUntilReplicasSyncedAsync(Ports, cancellationToken);
         }
         catch
         {
-            await cluster.DisposeAsync();
+            await DisposeAsync();
             throw;
         }
     }

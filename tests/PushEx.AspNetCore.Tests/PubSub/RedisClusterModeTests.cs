@@ -185,6 +185,32 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Auto_NodesStartedBeforeTheCluster_DecideShardedOnceItIsUp()
+    {
+        await using var cluster = RedisCluster.Reserve();
+        await using var a = await StartNodeAsync(configuration: cluster.Configuration);
+        await using var b = await StartNodeAsync(configuration: cluster.Configuration);
+        Assert.Equal(503, await a.ReadinessAsync());
+        await using var onB = await JoinAsync(b, "t");
+
+        await cluster.StartServersAsync(TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(
+            () => a.ReadinessAsync().GetAwaiter().GetResult() == 200 && b.ReadinessAsync().GetAwaiter().GetResult() == 200,
+            "both nodes connected to the cluster",
+            TimeSpan.FromSeconds(30));
+        var master = await ShardMasterAsync(cluster, ShardChannel("t"));
+        await Eventually.TrueAsync(
+            () => ShardSubscribersAsync(master, ShardChannel("t")).GetAwaiter().GetResult() == 1,
+            "node B subscribed to the topic's shard channel on its master",
+            TimeSpan.FromSeconds(30));
+        var push = CreatePush(a, "t", "1");
+
+        Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await onB.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(onB);
+    }
+
+    [Fact]
     public async Task StandaloneMode_OnACluster_UsesClassicChannels()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);
@@ -261,10 +287,10 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
         options.PubSubMode = RedisPubSubMode.Sharded;
     }
 
-    private Task<PushExTestHost> StartNodeAsync(RedisPubSubMode mode = RedisPubSubMode.Auto) =>
+    private Task<PushExTestHost> StartNodeAsync(RedisPubSubMode mode = RedisPubSubMode.Auto, string? configuration = null) =>
         PushExTestHost.StartAsync(configurePushEx: pushEx => pushEx.AddRedis(options =>
         {
-            RedisHosts.Configure(options, Cluster.Configuration, _prefix);
+            RedisHosts.Configure(options, configuration ?? Cluster.Configuration, _prefix);
             options.PubSubMode = mode;
         }));
 
@@ -288,6 +314,12 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
 
         Assert.Equal(Cluster.MasterPorts, topics.Select(topic => topic.Item2).Order());
         return topics;
+    }
+
+    private static async Task<int> ShardMasterAsync(RedisCluster cluster, string channel)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
+        return MasterOf(redis, channel);
     }
 
     private static int MasterOf(ConnectionMultiplexer redis, string key)

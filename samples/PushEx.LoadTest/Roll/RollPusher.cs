@@ -33,6 +33,9 @@ internal sealed class RollPusher : IDisposable
             MaxConnectionsPerServer = settings.MaxInFlight,
             // Connections to the load balancer are recycled now and then, so pushes spread over new nodes too.
             PooledConnectionLifetime = TimeSpan.FromSeconds(30),
+            // Below the load balancer's keep-alive timeout (10 s in deploy/haproxy/haproxy.cfg): a request sent on a
+            // connection HAProxy is closing as idle fails before it arrives, and a POST is not retried.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
         })
         {
             Timeout = RequestTimeout,

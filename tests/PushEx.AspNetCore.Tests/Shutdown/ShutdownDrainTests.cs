@@ -32,6 +32,10 @@ public sealed class ShutdownDrainTests
         await using var client = await TestWebSocket.ConnectAsync(host.SocketUri());
         await client.SendTextAsync("""["3","3","t","phx_join",{}]""");
         await client.ReceiveTextAsync();
+
+        // Live once a later frame is answered (its history read done): pushes that arrive while a join reads the
+        // history are held until then, and a socket the drain closes meanwhile would not get them.
+        await PubSub.PubSubAdapterSpecification.AssertNextFrameIsHeartbeatReplyAsync(client);
         var publisher = host.GetRequiredService<IPushPublisher>();
         for (var i = 0; i < 50; i++)
         {

@@ -21,10 +21,11 @@ public sealed class HaproxyTemplateTests : IAsyncLifetime
     public void Render_ReplacesOnlyTheNodesBlock()
     {
         const string template = "backend pushex_nodes\n    balance leastconn\n    # BEGIN nodes (yours here)\n    server node1 10.0.0.11:8080\n    # END nodes\n    # after\n";
+        var (portA, portB) = (FreePort.Next(), FreePort.Next());
 
-        var rendered = HaproxyServer.Render(template, [("a", 4101), ("b", 4102)]);
+        var rendered = HaproxyServer.Render(template, [("a", portA), ("b", portB)]);
 
-        Assert.Equal("backend pushex_nodes\n    balance leastconn\n    # BEGIN nodes (yours here)\n    server a 127.0.0.1:4101\n    server b 127.0.0.1:4102\n    # END nodes\n    # after\n", rendered);
+        Assert.Equal($"backend pushex_nodes\n    balance leastconn\n    # BEGIN nodes (yours here)\n    server a 127.0.0.1:{portA}\n    server b 127.0.0.1:{portB}\n    # END nodes\n    # after\n", rendered);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using PushEx.LoadTest.Roll;
 
 namespace PushEx.AspNetCore.Tests.Infrastructure;
 
@@ -14,8 +15,6 @@ namespace PushEx.AspNetCore.Tests.Infrastructure;
 /// </summary>
 public sealed partial class HaproxyServer : IAsyncDisposable
 {
-    private const string Backend = "pushex_nodes";
-
     private readonly ChildProcess _process;
     private readonly string _directory;
 
@@ -57,7 +56,7 @@ public sealed partial class HaproxyServer : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("pushex-haproxy-").FullName;
         var config = Path.Combine(directory, "haproxy.cfg");
         await File.WriteAllTextAsync(config, Render(template, nodes));
-        var port = FreePort();
+        var port = FreePort.Next();
         var environment = new Dictionary<string, string>
         {
             ["PUSHEX_HAPROXY_BIND"] = $"127.0.0.1:{port}",
@@ -77,20 +76,8 @@ public sealed partial class HaproxyServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Each node's row from the runtime API's <c>show stat</c>.</summary>
-    public async Task<IReadOnlyList<NodeStat>> NodeStatsAsync()
-    {
-        var csv = await RuntimeCommandAsync("show stat");
-        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var header = lines[0].TrimStart('#', ' ').Split(',');
-        int Column(string name) => Array.IndexOf(header, name);
-        var (proxy, server, status, current, rateMax, total) = (Column("pxname"), Column("svname"), Column("status"), Column("scur"), Column("rate_max"), Column("stot"));
-        return lines.Skip(1)
-            .Select(line => line.Split(','))
-            .Where(fields => fields[proxy] == Backend && fields[server] is not ("BACKEND" or "FRONTEND"))
-            .Select(fields => new NodeStat(fields[server], fields[status], Number(fields[current]), Number(fields[rateMax]), Number(fields[total])))
-            .ToList();
-    }
+    /// <summary>Each node's row from the runtime API's <c>show stat</c>, read as the load generator's roll run reads it.</summary>
+    internal Task<IReadOnlyList<NodeStat>> NodeStatsAsync() => new HaproxyStats(SocketPath).ReadAsync(CancellationToken.None);
 
     /// <summary>Waits until HAProxy's health checks see every node in <paramref name="names"/> as up.</summary>
     public async Task WaitUntilUpAsync(params string[] names)
@@ -122,16 +109,6 @@ public sealed partial class HaproxyServer : IAsyncDisposable
         }
     }
 
-    private async Task<string> RuntimeCommandAsync(string command)
-    {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath));
-        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"));
-        using var stream = new NetworkStream(socket, ownsSocket: false);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
-    }
-
     private async Task<bool> AcceptsAsync()
     {
         if (!File.Exists(SocketPath))
@@ -151,18 +128,6 @@ public sealed partial class HaproxyServer : IAsyncDisposable
         }
     }
 
-    private static long Number(string field) => field.Length == 0 ? 0 : long.Parse(field, CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [GeneratedRegex(@"^(?<indent>[ \t]*)# BEGIN nodes[^\n]*\n(?<servers>(?:[^\n]*\n)*?)[ \t]*# END nodes", RegexOptions.Multiline)]
     private static partial Regex NodesBlock();
-
-    /// <summary>One node as HAProxy sees it: its health (<c>UP</c>, <c>DOWN</c>, …), open sessions, peak new sessions per second, sessions in all.</summary>
-    public sealed record NodeStat(string Name, string Status, long Current, long PeakRate, long Total);
 }

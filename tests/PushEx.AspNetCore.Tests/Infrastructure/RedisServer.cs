@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace PushEx.AspNetCore.Tests.Infrastructure;
@@ -22,7 +20,7 @@ public sealed partial class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort.Next());
         await server.StartAgainAsync();
         return server;
     }
@@ -51,12 +49,6 @@ public sealed partial class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex("Ready to accept connections")]
     private static partial Regex ReadyLine();

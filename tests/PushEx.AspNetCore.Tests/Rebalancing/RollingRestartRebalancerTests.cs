@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using PushEx.AspNetCore.Tests.Infrastructure;
 using PushEx.Topics;
@@ -25,7 +23,7 @@ public sealed class RollingRestartRebalancerTests
     public async Task NodeRestarted_CountsConvergeWithinTheTolerance_AtABoundedRateOfCloses()
     {
         await using var redis = await RedisServer.StartAsync();
-        var port3 = FreePort();
+        var port3 = FreePort.Next();
         await using var node1 = await StartNodeAsync(redis, port: null);
         await using var node2 = await StartNodeAsync(redis, port: null);
         var node3 = await StartNodeAsync(redis, port3);
@@ -114,12 +112,6 @@ public sealed class RollingRestartRebalancerTests
                 }
             });
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>When one node's rebalancer closed its sockets (the <c>pushex.sockets.rebalanced</c> metric), by the real clock.</summary>
     private sealed class CloseRecorder : IDisposable

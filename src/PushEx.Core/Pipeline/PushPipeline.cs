@@ -118,13 +118,13 @@ internal sealed partial class PushPipeline : IPushPublisher, IAsyncDisposable, I
 
     /// <summary>
     /// Accepts all of <paramref name="pushes"/> or none: when the buffer has no room for every one of them, none is
-    /// queued and <see cref="PublishResult.BufferFull"/> is returned; while the backplane is down,
-    /// <see cref="PublishResult.BackplaneUnavailable"/>; once the pipeline is closed, <see cref="PublishResult.ShuttingDown"/>.
+    /// queued and <see cref="PublishResult.BufferFull"/> is returned; while the backplane is down, or the part of it that
+    /// carries one of their topics, <see cref="PublishResult.BackplaneUnavailable"/>; once the pipeline is closed, <see cref="PublishResult.ShuttingDown"/>.
     /// Calls the <c>Requested</c> hook per accepted push.
     /// </summary>
     internal PublishResult TryAccept(IReadOnlyList<Push> pushes)
     {
-        if (!_adapter.IsAvailable)
+        if (!_adapter.IsAvailable || (_adapter.IsDegraded && AnyTopicUnavailable(pushes)))
         {
             // Accepting would promise a delivery to other nodes that cannot happen now.
             _metrics.Refused(pushes.Count);
@@ -165,6 +165,19 @@ internal sealed partial class PushPipeline : IPushPublisher, IAsyncDisposable, I
         }
 
         return PublishResult.Accepted;
+    }
+
+    private bool AnyTopicUnavailable(IReadOnlyList<Push> pushes)
+    {
+        foreach (var push in pushes)
+        {
+            if (_adapter.IsUnavailableFor(push.Channel))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private PublishResult TryReserve(int count)

@@ -15,6 +15,15 @@ internal interface IPubSubAdapter
     bool IsAvailable { get; }
 
     /// <summary>
+    /// True while part of the backplane is unreachable and the rest works (a Redis Cluster shard without a master):
+    /// readiness reports it degraded, and pushes to the topics of that part are refused.
+    /// </summary>
+    bool IsDegraded { get; }
+
+    /// <summary>True while the part of the backplane that carries <paramref name="topic"/> is unreachable.</summary>
+    bool IsUnavailableFor(string topic);
+
+    /// <summary>
     /// Delivers the push to the subscribers of its channel on every node. Returns false when no node listens
     /// to the channel, so the pipeline can record "no listeners" as the original does. When the topic keeps history,
     /// the push is given its <see cref="Push.Position"/> and kept, in one step with the delivery, so offsets, history

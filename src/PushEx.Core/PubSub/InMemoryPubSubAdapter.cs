@@ -16,6 +16,10 @@ internal sealed class InMemoryPubSubAdapter(
 {
     public bool IsAvailable => true;
 
+    public bool IsDegraded => false;
+
+    public bool IsUnavailableFor(string topic) => false;
+
     public ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
     {
         // Kept first, whether anybody listens or not: a subscriber that reads the history after receiving this push

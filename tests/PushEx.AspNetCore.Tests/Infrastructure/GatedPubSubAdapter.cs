@@ -11,6 +11,10 @@ internal sealed class GatedPubSubAdapter(IPubSubAdapter inner) : IPubSubAdapter
 
     public bool IsAvailable => inner.IsAvailable;
 
+    public bool IsDegraded => inner.IsDegraded;
+
+    public bool IsUnavailableFor(string topic) => inner.IsUnavailableFor(topic);
+
     public void Open() => _gate.TrySetResult();
 
     public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)

@@ -98,18 +98,8 @@ public sealed partial class RedisCluster : IAsyncDisposable
     /// Reads which servers are masters now (they change after a failover) into <see cref="MasterPorts"/>: those that
     /// serve slots and are not failed, as the first running server sees it.
     /// </summary>
-    public async Task ReadMastersAsync(CancellationToken cancellationToken = default)
-    {
-        var running = Ports.Where(_processes.ContainsKey).ToList();
-        var nodes = await CliAsync(running[0], ["CLUSTER", "NODES"], cancellationToken);
-
-        // "<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot> <slot>…"
-        MasterPorts = [.. nodes.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Trim().Split(' '))
-            .Where(fields => fields.Length > 8 && fields[2].Contains("master", StringComparison.Ordinal) && !fields[2].Contains("fail", StringComparison.Ordinal))
-            .Select(fields => int.Parse(fields[1].Split('@')[0].Split(':')[^1], CultureInfo.InvariantCulture))
-            .Order()];
-    }
+    public async Task ReadMastersAsync(CancellationToken cancellationToken = default) =>
+        MasterPorts = [.. (await NodesAsync(cancellationToken)).Where(node => node.IsMaster && node.Slots.Count > 0).Select(node => node.Port).Order()];
 
     /// <summary>
     /// Kills the master on <paramref name="port"/> by its pid, as in a crash, then waits (bounded) until its replica has
@@ -117,10 +107,22 @@ public sealed partial class RedisCluster : IAsyncDisposable
     /// </summary>
     public async Task KillMasterAndWaitForFailoverAsync(int port, CancellationToken cancellationToken = default)
     {
+        await KillMasterAsync(port);
+        await WaitForFailoverAsync(port, cancellationToken);
+    }
+
+    /// <summary>Kills the master on <paramref name="port"/> by its pid, as in a crash.</summary>
+    public async Task KillMasterAsync(int port)
+    {
         Assert.Contains(port, MasterPorts);
         var process = _processes[port];
         _processes.Remove(port);
         await process.DisposeAsync();
+    }
+
+    /// <summary>Waits (bounded) until the replica of the killed master on <paramref name="port"/> has taken over and the cluster is ok.</summary>
+    public async Task WaitForFailoverAsync(int port, CancellationToken cancellationToken = default)
+    {
         // In this order: right after the kill the others still report ok, until the node timeout marks the master failed.
         await WaitForMastersAsync(master => master != port, cancellationToken);
         await WaitUntilStateOkAsync([.. Ports.Where(_processes.ContainsKey)], cancellationToken);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,7 +55,7 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
     public async Task PushToNodeA_ReachesSubscribersOnNodeB_ForTopicsOnEveryShard_ThroughShardChannels()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);
-        var topics = await TopicPerMasterAsync(redis);
+        var topics = await Cluster.TopicPerMasterAsync(_prefix, TestContext.Current.CancellationToken);
         await using var a = await StartNodeAsync();
         await using var b = await StartNodeAsync();
         var clients = new List<TestWebSocket>();
@@ -89,8 +88,8 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
                 await AssertNextFrameIsHeartbeatReplyAsync(clients[t]);
 
                 // Node B's sharded subscription is on the master that owns the topic's slot; nothing is classic.
-                Assert.Equal(1, await ShardSubscribersAsync(master, ShardChannel(topic)));
-                Assert.Equal(0, await ClassicSubscribersAsync(master, $"{_prefix}topic:{topic}"));
+                Assert.Equal(1, await RedisCluster.ShardSubscribersAsync(master, ShardChannel(topic), TestContext.Current.CancellationToken));
+                Assert.Equal(0, await RedisCluster.ClassicSubscribersAsync(master, $"{_prefix}topic:{topic}", TestContext.Current.CancellationToken));
             }
         }
         finally
@@ -198,9 +197,9 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
             () => a.ReadinessAsync().GetAwaiter().GetResult() == 200 && b.ReadinessAsync().GetAwaiter().GetResult() == 200,
             "both nodes connected to the cluster",
             TimeSpan.FromSeconds(30));
-        var master = await ShardMasterAsync(cluster, ShardChannel("t"));
+        var master = await cluster.MasterOfKeyAsync(ShardChannel("t"), TestContext.Current.CancellationToken);
         await Eventually.TrueAsync(
-            () => ShardSubscribersAsync(master, ShardChannel("t")).GetAwaiter().GetResult() == 1,
+            () => RedisCluster.ShardSubscribersAsync(master, ShardChannel("t")).GetAwaiter().GetResult() == 1,
             "node B subscribed to the topic's shard channel on its master",
             TimeSpan.FromSeconds(30));
         var push = CreatePush(a, "t", "1");
@@ -213,7 +212,6 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
     [Fact]
     public async Task StandaloneMode_OnACluster_UsesClassicChannels()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(Cluster.Configuration);
         await using var host = await StartNodeAsync(RedisPubSubMode.Standalone);
         await using var client = await JoinAsync(host, "t");
         var adapter = host.GetRequiredService<IPubSubAdapter>();
@@ -222,8 +220,8 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
         Assert.True(await adapter.PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
 
         Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await client.ReceiveTextAsync());
-        var master = MasterOf(redis, $"{_prefix}h:{{t:t}}:meta");
-        Assert.Equal(0, await ShardSubscribersAsync(master, ShardChannel("t")));
+        var master = await Cluster.MasterOfKeyAsync($"{_prefix}h:{{t:t}}:meta", TestContext.Current.CancellationToken);
+        Assert.Equal(0, await RedisCluster.ShardSubscribersAsync(master, ShardChannel("t"), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -263,8 +261,8 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
         Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
 
         Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await onB.ReceiveTextAsync());
-        Assert.Equal(1, await ShardSubscribersAsync(redis.Port, $"{_prefix}h:{{t:t}}:channel"));
-        Assert.Equal(0, await ClassicSubscribersAsync(redis.Port, $"{_prefix}topic:t"));
+        Assert.Equal(1, await RedisCluster.ShardSubscribersAsync(redis.Port, $"{_prefix}h:{{t:t}}:channel", TestContext.Current.CancellationToken));
+        Assert.Equal(0, await RedisCluster.ClassicSubscribersAsync(redis.Port, $"{_prefix}topic:t", TestContext.Current.CancellationToken));
         await AssertNextFrameIsHeartbeatReplyAsync(onB);
     }
 
@@ -296,39 +294,6 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
 
     private string ShardChannel(string topic) => $"{_prefix}h:{{t:{topic}}}:channel";
 
-    // One topic per master, each the first "room:N" whose slot that master serves.
-    private async Task<List<(string Topic, int MasterPort)>> TopicPerMasterAsync(ConnectionMultiplexer redis)
-    {
-        await Cluster.ReadMastersAsync(TestContext.Current.CancellationToken);
-        var topics = new List<(string, int)>();
-        for (var n = 0; topics.Count < Cluster.MasterPorts.Count; n++)
-        {
-            Assert.True(n < 1000, "No topics found for every master.");
-            var topic = $"room:{n}";
-            var master = MasterOf(redis, $"{_prefix}h:{{t:{topic}}}:meta");
-            if (!topics.Any(existing => existing.Item2 == master))
-            {
-                topics.Add((topic, master));
-            }
-        }
-
-        Assert.Equal(Cluster.MasterPorts, topics.Select(topic => topic.Item2).Order());
-        return topics;
-    }
-
-    private static async Task<int> ShardMasterAsync(RedisCluster cluster, string channel)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration);
-        return MasterOf(redis, channel);
-    }
-
-    private static int MasterOf(ConnectionMultiplexer redis, string key)
-    {
-        var slot = redis.GetHashSlot(key);
-        var node = redis.GetServer(redis.GetEndPoints()[0]).ClusterConfiguration!.GetBySlot(slot)!;
-        return ((IPEndPoint)node.EndPoint!).Port;
-    }
-
     private async Task<string> EpochOfAsync(ConnectionMultiplexer redis, string topic)
     {
         var deadline = DateTime.UtcNow + Timeout;
@@ -344,14 +309,4 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
     }
-
-    private static async Task<long> ShardSubscribersAsync(int port, string channel) =>
-        SecondLine(await RedisCluster.CliAsync(port, ["PUBSUB", "SHARDNUMSUB", channel], TestContext.Current.CancellationToken));
-
-    private static async Task<long> ClassicSubscribersAsync(int port, string channel) =>
-        SecondLine(await RedisCluster.CliAsync(port, ["PUBSUB", "NUMSUB", channel], TestContext.Current.CancellationToken));
-
-    // redis-cli prints an array reply without a terminal one item a line: channel, then count.
-    private static long SecondLine(string output) =>
-        long.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Trim(), CultureInfo.InvariantCulture);
 }

@@ -246,6 +246,10 @@ public sealed class PushPipelineDrainTests
 
         public bool IsAvailable => true;
 
+        public bool IsDegraded => false;
+
+        public bool IsUnavailableFor(string topic) => false;
+
         public async ValueTask<bool> PublishAsync(Push push, CancellationToken cancellationToken)
         {
             // Disposing the pipeline cancels a publish that is still held, so a failed test never hangs.

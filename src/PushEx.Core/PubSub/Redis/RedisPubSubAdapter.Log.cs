@@ -71,6 +71,18 @@ internal sealed partial class RedisPubSubAdapter
             Message = "Redis is a cluster without sharded pub/sub (it needs Redis 7.0); topic channels use classic pub/sub, which sends every push to every shard.")]
         public static partial void ClusterWithoutShardedPubSub(ILogger logger);
 
+        [LoggerMessage(EventId = 1518, Level = LogLevel.Warning, EventName = "ShardDown",
+            Message = "The Redis Cluster master {EndPoint} is unreachable; pushes to the topics of its slots are refused (503) until it or a promoted replica serves them. Other topics go on.")]
+        public static partial void ShardDown(ILogger logger, string endPoint);
+
+        [LoggerMessage(EventId = 1519, Level = LogLevel.Warning, EventName = "SlotsUncovered",
+            Message = "Some Redis Cluster slots have no master; pushes to their topics are refused (503) until they are served again.")]
+        public static partial void SlotsUncovered(ILogger logger);
+
+        [LoggerMessage(EventId = 1520, Level = LogLevel.Information, EventName = "ShardsRestored",
+            Message = "Every Redis Cluster slot has a reachable master again; pushes to all topics are taken.")]
+        public static partial void ShardsRestored(ILogger logger);
+
         [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
             Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]
         public static partial void UnsubscribeFailed(ILogger logger, Exception exception);

@@ -19,10 +19,11 @@ internal sealed partial class RedisPubSubAdapter
             }
 
             _modeDecided = true;
+            var servers = _connection!.GetServers().Where(server => server.IsConnected).ToList();
+            var cluster = servers.Any(server => server.ServerType == ServerType.Cluster);
+            _cluster = cluster;
             if (_options.PubSubMode == RedisPubSubMode.Auto)
             {
-                var servers = _connection!.GetServers().Where(server => server.IsConnected).ToList();
-                var cluster = servers.Any(server => server.ServerType == ServerType.Cluster);
                 var sharded = cluster && servers.All(server => server.Features.ShardedPubSub);
                 _channels = new RedisChannels(_options.ChannelPrefix, sharded);
                 if (cluster && !sharded)

@@ -99,13 +99,14 @@ internal sealed partial class RedisPubSubAdapter
         }
     }
 
-    // Under the subscription's gate. Subscribes unless already subscribed, or the backplane is down (then the
-    // subscription is made when it comes back); a refused or failed subscribe is retried later.
+    // Under the subscription's gate. Subscribes unless already subscribed, or the backplane (or the topic's shard) is
+    // down: then the subscription is made when it comes back. A refused or failed subscribe is retried later.
     private async Task SubscribeAsync(ChannelSubscription subscription)
     {
         lock (_lock)
         {
-            if (_disposed || subscription.Queue is not null || !_available)
+            // A topic whose shard has no master now is subscribed when every slot is served again (.Shards.cs).
+            if (_disposed || subscription.Queue is not null || !_available || (subscription.Topic is { } topic && IsUnavailableFor(topic)))
             {
                 return;
             }

@@ -92,6 +92,7 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         _connection.ConnectionFailed += OnConnectionFailed;
         _connection.ConnectionRestored += OnConnectionRestored;
         _maintenance = MaintainAsync();
+        _shardWatch = WatchShardsAsync();
         // Read once: a connection made between two reads would report the backplane available with no mode decided.
         var connected = _connection.IsConnected;
         if (connected)
@@ -103,6 +104,7 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
         if (_available)
         {
             Log.Connected(_logger, _node);
+            RequestShardCheck();
             await SubscribeAsync(_control).ConfigureAwait(false);
         }
         else
@@ -139,6 +141,10 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
         _due.Writer.TryComplete();
         await _maintenance.ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _shardCheckRequests.Writer.TryComplete();
+        await _shardWatch.ConfigureAwait(false);
+        _stopping.Dispose();
         if (_connection is null)
         {
             return;
@@ -168,6 +174,13 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
+        // On a cluster, one server lost takes only its slots away (.Shards.cs) while others are connected.
+        RequestShardCheck();
+        if (_cluster && _connection?.IsConnected == true)
+        {
+            return;
+        }
+
         if (_available)
         {
             _available = false;
@@ -199,5 +212,6 @@ internal sealed partial class RedisPubSubAdapter : IPubSubAdapter, IHostedServic
 
         // Every restored connection, not only the first: the subscription connection may come back after the other.
         RestoreSubscriptions();
+        RequestShardCheck();
     }
 }

@@ -21,6 +21,8 @@ try
             return await RunFanoutAsync(line);
         case "cluster":
             return await ClusterCommand.RunAsync(line, Console.Out);
+        case "shards":
+            return await ShardsCommand.RunAsync(line, Console.Out);
         case "roll":
             return await RollCommand.RunAsync(line, Console.Out, Console.Error);
         case "compare":

@@ -32,6 +32,11 @@ internal static class Usage
                     [--redis-server redis-server] [--pushex-server dll] [--json file]
                     PushEx bench nodes joined by a throw-away Redis; idle memory per connection, then pushes to
                     every topic through the first node (each crosses the backplane), then optionally a storm.
+          shards    [--shards 1,3] [--subscribers 10000 --batch 50 --rate 200 --seconds 20] [--in-flight 16]
+                    [--redis-server redis-server] [--pushex-server dll] [--json file]
+                    for each shard count a fresh Redis Cluster (masters only) and two PushEx bench nodes on it; one
+                    topic per subscriber on the first node, pushes naming --batch topics each posted to the second;
+                    the fan-out figures plus each shard's CPU, the same load for every count.
 
         Clients live in worker processes of this program (at most 15 000 sockets each), bound to 127.0.0.10 and up.
         Memory and CPU figures need the bench servers (tests/Baselines), which expose GET /gc and GET /stats.

@@ -18,9 +18,11 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public string Configuration => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
 
-    public static async Task<RedisProcess> StartAsync(string executable, int? core)
+    public static async Task<RedisProcess> StartAsync(string executable, int? core, IReadOnlyList<string>? arguments = null)
     {
         var port = ServerProcess.FreePort();
         var start = new ProcessStartInfo(core is null ? executable : "taskset")
@@ -36,7 +38,7 @@ internal sealed class RedisProcess : IAsyncDisposable
             start.ArgumentList.Add(executable);
         }
 
-        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        foreach (var argument in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }.Concat(arguments ?? []))
         {
             start.ArgumentList.Add(argument);
         }

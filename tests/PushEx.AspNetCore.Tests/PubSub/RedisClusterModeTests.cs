@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using PushEx.AspNetCore.Tests.Infrastructure;
+using PushEx.LoadTest.Compare;
 using PushEx.PubSub;
 using PushEx.PubSub.Redis;
 using StackExchange.Redis;
@@ -207,6 +208,22 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
         Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(push, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
         Assert.Equal($$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{push.Position?.Epoch}}"}]""", await onB.ReceiveTextAsync());
         await AssertNextFrameIsHeartbeatReplyAsync(onB);
+    }
+
+    [Fact]
+    public async Task ClusterOfOneMaster_ThatNoNodeHasMet_TakesPushes()
+    {
+        // CLUSTER NODES on a lone master gives no address for itself; it must still count as reachable.
+        await using var lone = await RedisShardCluster.StartAsync("redis-server", shards: 1);
+        await using var host = await StartNodeAsync(configuration: lone.Configuration);
+        await using var client = await JoinAsync(host, "t");
+        using var http = host.CreateHttpClient();
+
+        using var response = await PostAsync(http, """{"channel":"t","data":1,"event":"e"}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("""["3",null,"t","msg",{"data":1,""", await client.ReceiveTextAsync(), StringComparison.Ordinal);
+        Assert.False(host.GetRequiredService<IPubSubAdapter>().IsDegraded);
     }
 
     [Fact]

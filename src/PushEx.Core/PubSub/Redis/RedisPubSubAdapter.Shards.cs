@@ -88,10 +88,13 @@ internal sealed partial class RedisPubSubAdapter
                 continue;
             }
 
-            var reachable = !node.IsFail && node.EndPoint is { } endpoint && IsConnected(connection, endpoint);
-            if (!reachable && node.EndPoint is { } failed)
+            // The server asked is "myself", by the address this node knows it by: a lone master that no other node has
+            // met does not know its own (CLUSTER NODES gives ":port").
+            var address = node.IsMyself ? view.EndPoint : node.EndPoint;
+            var reachable = !node.IsFail && address is not null && IsConnected(connection, address);
+            if (!reachable && address is not null)
             {
-                downMasters.Add(failed);
+                downMasters.Add(address);
             }
 
             foreach (var range in node.Slots)

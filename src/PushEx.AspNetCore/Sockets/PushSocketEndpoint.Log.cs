@@ -19,6 +19,10 @@ internal sealed partial class PushSocketEndpoint
             Message = "A socket upgrade was refused with 403 by the socket handler.")]
         public static partial void ConnectRefused(ILogger logger);
 
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Debug, EventName = "ConnectExpired",
+            Message = "A socket upgrade was refused with 403: the socket handler accepted it with an expiry already past.")]
+        public static partial void ConnectExpired(ILogger logger);
+
         [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, EventName = "AuthTokenMalformed",
             Message = "A socket upgrade was refused with 403: its phoenix auth token subprotocol is not base64.")]
         public static partial void AuthTokenMalformed(ILogger logger);

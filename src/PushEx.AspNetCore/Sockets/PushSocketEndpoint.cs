@@ -95,7 +95,7 @@ internal sealed partial class PushSocketEndpoint
         }).ConfigureAwait(false);
 
         var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, ArrayPool<byte>.Shared, _services.TimeProvider, _logger, context.Abort);
-        var socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier);
+        var socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier, connection.ExpiresAt);
         if (context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream is { } stream)
         {
             stream.Socket = socket;
@@ -136,11 +136,18 @@ internal sealed partial class PushSocketEndpoint
                 return null;
             }
 
+            if (result.ExpiresAt is { } expiresAt && expiresAt <= _services.TimeProvider.GetUtcNow())
+            {
+                // Opening only to close with 4001 at the next sweep would cost a handshake and teach the client nothing.
+                Log.ConnectExpired(_logger);
+                return null;
+            }
+
             var assigns = connect.Assigns.AsReadOnly();
             var socketId = _services.Handler.GetSocketId(assigns);
             var presenceIdentifier = _services.Handler.GetPresenceIdentifier(assigns)
                 ?? throw new InvalidOperationException($"{nameof(ISocketHandler.GetPresenceIdentifier)} returned null.");
-            return new AcceptedConnection(assigns, socketId, presenceIdentifier);
+            return new AcceptedConnection(assigns, socketId, presenceIdentifier, result.ExpiresAt);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
@@ -149,5 +156,5 @@ internal sealed partial class PushSocketEndpoint
         }
     }
 
-    private sealed record AcceptedConnection(IReadOnlyDictionary<string, object?> Assigns, string? SocketId, string PresenceIdentifier);
+    private sealed record AcceptedConnection(IReadOnlyDictionary<string, object?> Assigns, string? SocketId, string PresenceIdentifier, DateTimeOffset? ExpiresAt);
 }

@@ -16,7 +16,11 @@ public interface ISocketHandler
     /// Decides whether a connection may open. Runs in the HTTP upgrade request, before the WebSocket handshake.
     /// Put what later callbacks need (a user id, say) into <see cref="SocketConnectContext.Assigns"/>.
     /// </summary>
-    /// <returns><see cref="ConnectResult.Ok"/> to open the socket, <see cref="ConnectResult.Error"/> to answer 403.</returns>
+    /// <returns>
+    /// <see cref="ConnectResult.Ok()"/> to open the socket, <see cref="ConnectResult.Ok(DateTimeOffset)"/> to open it until
+    /// its credentials expire (then it closes with 4001 and the client reconnects), <see cref="ConnectResult.Error"/> to
+    /// answer 403.
+    /// </returns>
     ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context, CancellationToken cancellationToken);
 
     /// <summary>

@@ -6,8 +6,12 @@ using PushEx.Topics;
 namespace PushEx.Sockets;
 
 /// <summary>
-/// Closes sockets that have sent nothing for <see cref="PushExOptions.IdleTimeout"/>. One shared timer walks
-/// every socket a few times per timeout, instead of each socket owning a timer: an idle socket costs nothing.
+/// Closes sockets that have sent nothing for <see cref="PushExOptions.IdleTimeout"/>, and sockets whose credentials
+/// expired (<see cref="ConnectResult.Ok(DateTimeOffset)"/>). One shared timer walks every socket a few times per
+/// timeout, at least once a second, instead of each socket owning a timer: an idle socket costs nothing. The expiry
+/// rides on the same walk, so an expired socket closes within one interval (at most a second) after its expiry; a
+/// timer ordered by expiry would be more precise, but would cost every expiring socket an entry kept in step with
+/// its close, for a precision no token lifetime needs.
 /// </summary>
 internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
 {
@@ -41,26 +45,45 @@ internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Closes every socket idle for at least the timeout; returns how many.</summary>
+    /// <summary>Closes every socket idle for at least the timeout or past its expiry; returns how many.</summary>
     internal int Sweep()
     {
-        var closed = 0;
+        var now = _timeProvider.GetUtcNow();
+        var idle = 0;
+        var expired = 0;
         foreach (var socket in _sockets.Sockets)
         {
             // A socket already closing is left alone: its close has its own deadline (SocketOutbox.CloseWriteTimeout).
-            if (!socket.IsClosing && _timeProvider.GetElapsedTime(socket.LastReceivedTimestamp) >= _idleTimeout)
+            if (socket.IsClosing)
+            {
+                continue;
+            }
+
+            // Expiry first: a client that is both idle and expired must come back with fresh credentials either way,
+            // and the code tells it why.
+            if (socket.ExpiresAt is { } expiresAt && expiresAt <= now)
+            {
+                socket.Close(SocketCloseCode.TokenExpired, "token expired");
+                expired++;
+            }
+            else if (_timeProvider.GetElapsedTime(socket.LastReceivedTimestamp) >= _idleTimeout)
             {
                 socket.Close(SocketCloseCode.GoingAway, "idle timeout");
-                closed++;
+                idle++;
             }
         }
 
-        if (closed > 0)
+        if (idle > 0)
         {
-            Log.IdleSocketsClosed(_logger, closed, _idleTimeout);
+            Log.IdleSocketsClosed(_logger, idle, _idleTimeout);
         }
 
-        return closed;
+        if (expired > 0)
+        {
+            Log.ExpiredSocketsClosed(_logger, expired);
+        }
+
+        return idle + expired;
     }
 
     public void Dispose() => _timer?.Dispose();
@@ -70,5 +93,9 @@ internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
         [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, EventName = "IdleSocketsClosed",
             Message = "Closed {Count} sockets that sent nothing for {IdleTimeout}.")]
         public static partial void IdleSocketsClosed(ILogger logger, int count, TimeSpan idleTimeout);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, EventName = "ExpiredSocketsClosed",
+            Message = "Closed {Count} sockets whose connect expiry passed, with 4001 \"token expired\".")]
+        public static partial void ExpiredSocketsClosed(ILogger logger, int count);
     }
 }

@@ -39,7 +39,8 @@ internal sealed partial class PushSocket
         PhoenixSerializer serializer,
         IReadOnlyDictionary<string, object?> assigns,
         string? socketId,
-        string presenceIdentifier)
+        string presenceIdentifier,
+        DateTimeOffset? expiresAt = null)
     {
         _services = services;
         _serializer = serializer;
@@ -47,6 +48,7 @@ internal sealed partial class PushSocket
         Assigns = assigns;
         SocketId = socketId;
         PresenceIdentifier = presenceIdentifier;
+        ExpiresAt = expiresAt;
         ConnectedAt = services.TimeProvider.GetUtcNow();
         _lastReceivedTimestamp = services.TimeProvider.GetTimestamp();
     }
@@ -58,6 +60,9 @@ internal sealed partial class PushSocket
     public string PresenceIdentifier { get; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>When the credentials the socket connected with expire (<see cref="ConnectResult.ExpiresAt"/>), or null.</summary>
+    public DateTimeOffset? ExpiresAt { get; }
 
     public ProtocolVersion Version => _serializer.Version;
 

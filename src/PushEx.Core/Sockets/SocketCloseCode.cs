@@ -26,4 +26,11 @@ internal enum SocketCloseCode
 
     /// <summary>1013: the client read too slowly and its send queue overflowed; reconnect later.</summary>
     TryAgainLater = 1013,
+
+    /// <summary>
+    /// 4001: the expiry the app gave with <see cref="ConnectResult.Ok(DateTimeOffset)"/> passed; reconnect with fresh
+    /// credentials. An application code (4000 + HTTP 401) rather than 1008, which means a broken policy, not a
+    /// token that merely aged; phoenix.js and pushex.js reconnect after it as after any code but a clean 1000.
+    /// </summary>
+    TokenExpired = 4001,
 }

@@ -78,7 +78,8 @@ internal sealed class SocketHarness
         PhoenixSerializer? serializer = null,
         string? socketId = null,
         string presenceIdentifier = "anonymous",
-        IReadOnlyDictionary<string, object?>? assigns = null)
+        IReadOnlyDictionary<string, object?>? assigns = null,
+        DateTimeOffset? expiresAt = null)
     {
         var transport = new FakeSocketTransport();
         var socket = new PushSocket(
@@ -87,7 +88,8 @@ internal sealed class SocketHarness
             serializer ?? V2JsonSerializer.Instance,
             assigns ?? new Dictionary<string, object?>(),
             socketId,
-            presenceIdentifier);
+            presenceIdentifier,
+            expiresAt);
         socket.Open();
         return new TestSocket(socket, transport);
     }

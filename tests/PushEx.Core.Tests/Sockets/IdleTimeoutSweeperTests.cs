@@ -153,6 +153,45 @@ public sealed class IdleTimeoutSweeperTests
     }
 
     [Fact]
+    public async Task Timer_ExpiryPasses_ClosedWithTokenExpired_WithinASecond_OtherSocketsUntouched()
+    {
+        var node = new SocketHarness(options => options.IdleTimeout = TimeSpan.FromMinutes(10));
+        using var sweeper = CreateSweeper(node);
+        var expiring = node.Connect(expiresAt: node.Time.GetUtcNow().AddSeconds(30.5));
+        var later = node.Connect(expiresAt: node.Time.GetUtcNow().AddMinutes(5));
+        var unbounded = node.Connect();
+
+        node.Time.Advance(TimeSpan.FromSeconds(30));
+        Assert.False(expiring.Socket.IsClosing);
+        // The sweep runs once a second: the close comes at the first sweep at or after the expiry.
+        node.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(expiring.Socket.IsClosing);
+        var close = await expiring.Transport.WaitForCloseAsync();
+        Assert.Equal(SocketCloseCode.TokenExpired, close.Code);
+        Assert.Equal(4001, (int)close.Code);
+        Assert.Equal("token expired", close.Reason);
+        Assert.False(later.Socket.IsClosing);
+        Assert.False(unbounded.Socket.IsClosing);
+    }
+
+    [Fact]
+    public async Task Sweep_ExpiredAndIdle_ClosedAsExpired_CountedOnce()
+    {
+        var node = new SocketHarness(options => options.IdleTimeout = TimeSpan.FromSeconds(4));
+        using var sweeper = CreateSweeper(node, startTimer: false);
+        var both = node.Connect(expiresAt: node.Time.GetUtcNow().AddSeconds(5));
+        var idleOnly = node.Connect(expiresAt: node.Time.GetUtcNow().AddMinutes(5));
+        node.Time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(2, sweeper.Sweep());
+        Assert.Equal(0, sweeper.Sweep());
+
+        Assert.Equal(SocketCloseCode.TokenExpired, (await both.Transport.WaitForCloseAsync()).Code);
+        Assert.Equal(SocketCloseCode.GoingAway, (await idleOnly.Transport.WaitForCloseAsync()).Code);
+    }
+
+    [Fact]
     public void Dispose_TimerStopped_NothingClosed()
     {
         var node = new SocketHarness(options => options.IdleTimeout = TimeSpan.FromSeconds(4));

@@ -3,7 +3,7 @@ using PushEx.Sockets;
 namespace PushEx.Sample;
 
 /// <summary>
-/// The sample's Socket behaviour: a socket needs a valid <c>token</c>; <c>user:{id}</c> may be joined only by that
+/// The sample's Socket behaviour: a socket needs a valid <c>token</c> and lives until it expires; <c>user:{id}</c> may be joined only by that
 /// user; <c>public</c> and <c>room:{anything}</c> by anyone connected; every other topic is refused.
 /// </summary>
 public sealed class SampleSocketHandler(DemoTokens tokens) : ISocketHandler
@@ -12,13 +12,15 @@ public sealed class SampleSocketHandler(DemoTokens tokens) : ISocketHandler
 
     public ValueTask<ConnectResult> ConnectAsync(SocketConnectContext context, CancellationToken cancellationToken)
     {
-        if (tokens.Validate(context.GetParam("token")) is not { } user)
+        if (tokens.Validate(context.GetParam("token")) is not { } token)
         {
             return ValueTask.FromResult(ConnectResult.Error());
         }
 
-        context.Assigns[UserKey] = user;
-        return ValueTask.FromResult(ConnectResult.Ok());
+        context.Assigns[UserKey] = token.User;
+
+        // The socket lives no longer than its token: then it closes with 4001 and the client reconnects with a new one.
+        return ValueTask.FromResult(ConnectResult.Ok(token.ExpiresAt));
     }
 
     public string? GetSocketId(IReadOnlyDictionary<string, object?> assigns) => $"user_socket:{assigns[UserKey]}";

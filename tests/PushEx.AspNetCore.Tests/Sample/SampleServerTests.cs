@@ -4,11 +4,15 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Extensions.Time.Testing;
 using PushEx.AspNetCore.Tests.Infrastructure;
 using PushEx.Pipeline;
 using PushEx.Sample;
+using PushEx.Sockets;
 using static PushEx.AspNetCore.Tests.Infrastructure.PushApiClient;
 
 namespace PushEx.AspNetCore.Tests.Sample;
@@ -95,6 +99,36 @@ public sealed class SampleServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connect_ValidToken_SocketLivesUntilTheTokensExpiry()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Sample:TokenLifetime"] = "00:20:00" }).Build();
+        var tokens = new DemoTokens(configuration, time);
+        var handler = new SampleSocketHandler(tokens);
+        var token = tokens.Issue("5");
+        using var parameters = JsonDocument.Parse(JsonSerializer.Serialize(new { token }));
+
+        var result = await handler.ConnectAsync(new SocketConnectContext(parameters.RootElement, null, new Dictionary<string, StringValues>(), null), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsAccepted);
+        Assert.Equal(time.GetUtcNow().AddMinutes(20), result.ExpiresAt);
+        time.Advance(TimeSpan.FromMinutes(20));
+        Assert.Null(tokens.Validate(token));
+    }
+
+    [Fact]
+    public async Task Socket_TokenExpires_ClosedWith4001TokenExpired()
+    {
+        await using var host = await SampleHost.StartAsync(["--Sample:TokenLifetime=00:00:02"]);
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        await using var client = await ConnectAsync(http, host.BaseAddress, user: "8");
+        Assert.Equal("ok", await JoinAsync(client, "user:8"));
+
+        Assert.Equal((WebSocketCloseStatus)4001, await client.ReceiveCloseAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("token expired", client.Socket.CloseStatusDescription);
+    }
+
+    [Fact]
     public async Task StatusPageAndOptions_AreServedAndBound()
     {
         Assert.Equal("OK", await _http.GetStringAsync(new Uri("/status", UriKind.Relative), TestContext.Current.CancellationToken));
@@ -107,13 +141,15 @@ public sealed class SampleServerTests : IAsyncLifetime
 
     private Uri SocketUri(string query) => new($"ws://{_baseAddress.Authority}/push_socket/websocket?{query}");
 
-    private async Task<TestWebSocket> ConnectAsync(string user)
+    private Task<TestWebSocket> ConnectAsync(string user) => ConnectAsync(_http, _baseAddress, user);
+
+    private static async Task<TestWebSocket> ConnectAsync(HttpClient http, Uri baseAddress, string user)
     {
-        using var response = await _http.GetAsync(new Uri($"/token?user={user}", UriKind.Relative), TestContext.Current.CancellationToken);
+        using var response = await http.GetAsync(new Uri($"/token?user={user}", UriKind.Relative), TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         var token = Uri.EscapeDataString(body.RootElement.GetProperty("token").GetString()!);
-        return await TestWebSocket.ConnectAsync(SocketUri($"token={token}&vsn=2.0.0"));
+        return await TestWebSocket.ConnectAsync(new Uri($"ws://{baseAddress.Authority}/push_socket/websocket?token={token}&vsn=2.0.0"));
     }
 
     // Joins and answers "ok", or "error <reason>".

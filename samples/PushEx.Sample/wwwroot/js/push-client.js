@@ -2,17 +2,28 @@
 // npm packages, which the test suite runs against this server; this module only keeps the page dependency-free.
 // It recovers explicitly: each push carries its place in the topic's history ({offset, epoch}), and a rejoin asks
 // for everything after the last one seen (phoenix.js apps do the same with `channel(topic, () => ({recover}))`).
+// The socket URL comes from a function called before every connect, as phoenix.js calls a `params` function: the
+// token in it expires (the server then closes with 4001 "token expired"), and each reconnect needs a valid one.
 export class PushClient {
-  #url; #socket = null; #ref = 0; #topics = new Map(); #heartbeat = null; #retries = 0; #closedByUs = false;
+  #getUrl; #socket = null; #ref = 0; #topics = new Map(); #heartbeat = null; #retries = 0; #closedByUs = false;
 
-  constructor(url, { onStatus = () => {} } = {}) {
-    this.#url = url;
+  // getUrl: () => Promise<string> (or a string), the socket URL with fresh credentials.
+  constructor(getUrl, { onStatus = () => {} } = {}) {
+    this.#getUrl = getUrl;
     this.onStatus = onStatus;
   }
 
-  connect() {
+  async connect() {
     this.#closedByUs = false;
-    const socket = new WebSocket(this.#url);
+    let url;
+    try {
+      url = await this.#getUrl();
+    } catch {
+      this.#retryLater();
+      return;
+    }
+    if (this.#closedByUs) return;
+    const socket = new WebSocket(url);
     this.#socket = socket;
     socket.onopen = () => {
       this.#retries = 0;
@@ -25,12 +36,15 @@ export class PushClient {
       clearInterval(this.#heartbeat);
       for (const channel of this.#topics.values()) channel.joinRef = null;
       this.onStatus(`disconnected (${event.code})`);
-      // Like phoenix.js: a server close with 1000 means "stay away"; anything else is retried with backoff.
-      if (!this.#closedByUs && event.code !== 1000) {
-        const delay = [1000, 2000, 5000][this.#retries++] ?? 10000;
-        setTimeout(() => this.connect(), delay);
-      }
+      // Like phoenix.js: a server close with 1000 means "stay away"; anything else (4001 "token expired" too: the
+      // next connect asks for a fresh URL) is retried with backoff.
+      if (!this.#closedByUs && event.code !== 1000) this.#retryLater();
     };
+  }
+
+  #retryLater() {
+    const delay = [1000, 2000, 5000][this.#retries++] ?? 10000;
+    setTimeout(() => this.connect(), delay);
   }
 
   disconnect() {

@@ -1,7 +1,7 @@
 // A socket whose token expires, with one of the unmodified npm clients (pushex or phoenix) against a PushEx test host
 // whose socket handler accepts `token` until `exp` (Unix ms) and names the socket after `user`.
 //
-//   node token-expiry.mjs --client=pushex|phoenix --server=http://127.0.0.1:PORT --key=API_KEY --lifetime-ms=2500
+//   node token-expiry.mjs --client=pushex|phoenix --server=http://127.0.0.1:PORT --key=API_KEY --lifetime-ms=4000
 //
 // The client joins user:1 with a short-lived token and gets push 1. When the server closes the socket for the expired
 // token, push 2 is posted while the client is away, and the app refreshes its token the way the README says:
@@ -74,18 +74,20 @@ const refreshed = new Promise((resolve) => {
 });
 
 await run.within("connect()", client.connect());
-await run.until("join user:1", () => client.joinReplies("user:1").length === 1);
+await run.until("join user:1", () => client.joinReplies("user:1").length >= 1);
 await push(1);
-await run.until("push 1", () => received.length === 1);
+// Normally before the expiry; on a machine slow enough for the token to expire first, push 1 comes with the rejoin's
+// recovery instead. The .NET test checks that each push arrived once, in order, either way.
+await run.until("push 1", () => received.length >= 1);
 
 await run.until("the expiry close", () => expired !== null, lifetimeMs + 5_000);
 await run.within("push 2 while away", expired);
 await run.within("the refreshed token", refreshed);
 await run.until("the reconnect", () => client.log.opens === 2);
 await run.until("the rejoin of user:1", () => client.joinReplies("user:1").length === 2);
-await run.until("push 2", () => received.length === 2);
+await run.until("push 2", () => received.length >= 2);
 await push(3);
-await run.until("push 3", () => received.length === 3);
+await run.until("push 3", () => received.includes(3));
 
 run.observed.received = received;
 run.observed.opens = client.log.opens;

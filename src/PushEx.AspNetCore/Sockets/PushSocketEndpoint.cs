@@ -138,7 +138,8 @@ internal sealed partial class PushSocketEndpoint
 
             if (result.ExpiresAt is { } expiresAt && expiresAt <= _services.TimeProvider.GetUtcNow())
             {
-                // Opening only to close with 4001 at the next sweep would cost a handshake and teach the client nothing.
+                // Opened, it would close with 4001 at the next sweep and the client would come straight back with the
+                // same token: a refusal costs no handshake and fires the client's connection error instead.
                 Log.ConnectExpired(_logger);
                 return null;
             }

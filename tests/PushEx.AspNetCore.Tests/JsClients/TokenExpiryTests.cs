@@ -21,7 +21,7 @@ public sealed class TokenExpiryTests
 
         var observed = await NodeScript.RunAsync(
             "token-expiry.mjs",
-            [$"--client={client}", $"--server={host.BaseAddress}", $"--key={TestApiAuthorizer.Key}", "--lifetime-ms=2500"],
+            [$"--client={client}", $"--server={host.BaseAddress}", $"--key={TestApiAuthorizer.Key}", "--lifetime-ms=4000"],
             ScriptTimeout);
 
         var expiryClose = observed.GetProperty("closes")[0];

@@ -45,8 +45,8 @@ public static class PushExServiceCollectionExtensions
         services.TryAddSingleton<SocketRegistry>();
         services.TryAddSingleton(provider => new ConnectionStatistics(
             provider.GetRequiredService<SocketRegistry>(), provider.GetRequiredService<TopicRegistry>()));
-        services.TryAddSingleton<IdleTimeoutSweeper>();
-        services.AddHostedService(provider => provider.GetRequiredService<IdleTimeoutSweeper>());
+        services.TryAddSingleton<SocketSweeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<SocketSweeper>());
         services.TryAddSingleton<HistoryPolicy>();
         services.TryAddSingleton<SocketServices>();
         services.TryAddSingleton<PushSocketEndpoint>();

@@ -13,7 +13,7 @@ namespace PushEx.Sockets;
 /// timer ordered by expiry would be more precise, but would cost every expiring socket an entry kept in step with
 /// its close, for a precision no token lifetime needs.
 /// </summary>
-internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
+internal sealed partial class SocketSweeper : IHostedService, IDisposable
 {
     private static readonly TimeSpan MaxSweepInterval = TimeSpan.FromSeconds(1);
 
@@ -23,7 +23,7 @@ internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
     private readonly ILogger _logger;
     private ITimer? _timer;
 
-    public IdleTimeoutSweeper(SocketRegistry sockets, IOptions<PushExOptions> options, TimeProvider timeProvider, ILogger<IdleTimeoutSweeper> logger)
+    public SocketSweeper(SocketRegistry sockets, IOptions<PushExOptions> options, TimeProvider timeProvider, ILogger<SocketSweeper> logger)
     {
         _sockets = sockets;
         _timeProvider = timeProvider;
@@ -35,7 +35,7 @@ internal sealed partial class IdleTimeoutSweeper : IHostedService, IDisposable
     {
         // A quarter of the timeout keeps a socket's actual lifetime within 125% of it; at most a second apart.
         var interval = TimeSpan.FromTicks(Math.Clamp(_idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond, MaxSweepInterval.Ticks));
-        _timer = _timeProvider.CreateTimer(static state => ((IdleTimeoutSweeper)state!).Sweep(), this, interval, interval);
+        _timer = _timeProvider.CreateTimer(static state => ((SocketSweeper)state!).Sweep(), this, interval, interval);
         return Task.CompletedTask;
     }
 

@@ -4,7 +4,7 @@ using PushEx.Tests.Infrastructure;
 
 namespace PushEx.Tests.Sockets;
 
-public sealed class IdleTimeoutSweeperTests
+public sealed class SocketSweeperTests
 {
     [Fact]
     public async Task Timer_SocketIdleForTheTimeout_ClosedWithGoingAway()
@@ -204,13 +204,13 @@ public sealed class IdleTimeoutSweeperTests
         Assert.False(client.Socket.IsClosing);
     }
 
-    private static IdleTimeoutSweeper CreateSweeper(SocketHarness node, bool startTimer = true)
+    private static SocketSweeper CreateSweeper(SocketHarness node, bool startTimer = true)
     {
-        var sweeper = new IdleTimeoutSweeper(
+        var sweeper = new SocketSweeper(
             node.Sockets,
             Microsoft.Extensions.Options.Options.Create(node.Options),
             node.Time,
-            NullLogger<IdleTimeoutSweeper>.Instance);
+            NullLogger<SocketSweeper>.Instance);
         // Tests that call Sweep themselves leave the timer off, so advancing the clock does not sweep first.
         if (startTimer)
         {

@@ -33,6 +33,7 @@ internal static class Usage
                     PushEx bench nodes joined by a throw-away Redis; idle memory per connection, then pushes to
                     every topic through the first node (each crosses the backplane), then optionally a storm.
           shards    [--shards 1,3] [--subscribers 10000 --batch 50 --rate 200 --seconds 20] [--in-flight 16]
+                    [--producer-concurrency 10]
                     [--redis-server redis-server] [--pushex-server dll] [--json file]
                     for each shard count a fresh Redis Cluster (masters only) and two PushEx bench nodes on it; one
                     topic per subscriber on the first node, pushes naming --batch topics each posted to the second;

@@ -50,12 +50,14 @@ internal static class FanoutScenario
         var cpuStart = await target.CpuMillisecondsAsync().ConfigureAwait(false);
         var allocatedStart = await target.AllocatedBytesAsync().ConfigureAwait(false);
         var workerCpuStart = (await fleet.StatsAsync().ConfigureAwait(false)).Sum(report => report.CpuMilliseconds);
+        settings.PublishWindowStarting?.Invoke();
         var published = await publisher.RunAsync(count, settings.Rate, batches, settings.PadBytes, CancellationToken.None).ConfigureAwait(false);
 
         var expected = settings.PerUser
             ? (long)Math.Round(published.AcceptedChannels * (open.Joined / (double)settings.Subscribers))
             : published.Accepted * open.Joined;
         var reports = await WaitForDeliveriesAsync(fleet, expected, settings.Drain).ConfigureAwait(false);
+        settings.PublishWindowEnded?.Invoke();
         var cpuEnd = await target.CpuMillisecondsAsync().ConfigureAwait(false);
         var allocatedEnd = await target.AllocatedBytesAsync().ConfigureAwait(false);
         var workerCpuEnd = reports.Sum(report => report.CpuMilliseconds);

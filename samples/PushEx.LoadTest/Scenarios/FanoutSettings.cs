@@ -31,4 +31,10 @@ internal sealed record FanoutSettings
     /// a delivery that crosses the backplane.
     /// </summary>
     public Uri? PublishUrl { get; init; }
+
+    /// <summary>Called as the measured publishing starts, and once its deliveries are in (a caller's own figures).</summary>
+    public Action? PublishWindowStarting { get; init; }
+
+    /// <inheritdoc cref="PublishWindowStarting"/>
+    public Action? PublishWindowEnded { get; init; }
 }

@@ -83,6 +83,10 @@ internal sealed partial class RedisPubSubAdapter
             Message = "Every Redis Cluster slot has a reachable master again; pushes to all topics are taken.")]
         public static partial void ShardsRestored(ILogger logger);
 
+        [LoggerMessage(EventId = 1521, Level = LogLevel.Debug, EventName = "ShardCheckFailed",
+            Message = "Reading which Redis Cluster masters serve which slots failed; it is read again at the next change, or in a second while a slot is down.")]
+        public static partial void ShardCheckFailed(ILogger logger, Exception exception);
+
         [LoggerMessage(EventId = 1508, Level = LogLevel.Debug, EventName = "UnsubscribeFailed",
             Message = "Unsubscribing on Redis failed; the subscription ends with the connection.")]
         public static partial void UnsubscribeFailed(ILogger logger, Exception exception);

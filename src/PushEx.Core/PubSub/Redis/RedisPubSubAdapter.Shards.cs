@@ -47,7 +47,7 @@ internal sealed partial class RedisPubSubAdapter
         await foreach (var _ in _shardCheckRequests.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             // First from what the multiplexer knows, at once; then, while a slot is down, from the cluster's own view.
-            CheckShards();
+            TryCheckShards();
             while (_downSlots is not null && !_stopping.IsCancellationRequested)
             {
                 try
@@ -61,9 +61,26 @@ internal sealed partial class RedisPubSubAdapter
                 {
                     return;
                 }
+                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+                {
+                    Log.ShardCheckFailed(_logger, ex);
+                }
 
-                CheckShards();
+                TryCheckShards();
             }
+        }
+    }
+
+    private void TryCheckShards()
+    {
+        try
+        {
+            CheckShards();
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            // The multiplexer is closing, or lost the server it was asked about; the next change asks again.
+            Log.ShardCheckFailed(_logger, ex);
         }
     }
 

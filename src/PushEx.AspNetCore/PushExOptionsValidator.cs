@@ -40,6 +40,8 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
             failures.Add($"PushEx:MaxChannelsPerPush must be at least 1 (got {options.MaxChannelsPerPush}).");
         }
 
+        ValidateClientLimits(options, failures);
+
         if (options.MaxPushBytes < 1024)
         {
             failures.Add($"PushEx:MaxPushBytes must be at least 1024 (got {options.MaxPushBytes}).");
@@ -95,6 +97,45 @@ internal sealed class PushExOptionsValidator : IValidateOptions<PushExOptions>
         ValidateHistory(options.History, failures);
         ValidateRebalance(options.Rebalance, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // The limits added for hostile clients (issue 15): each rate may be 0 (off), each burst must let one event through.
+    private static void ValidateClientLimits(PushExOptions options, List<string> failures)
+    {
+        if (options.MaxApiBodyDepth is < 2 or > 1024)
+        {
+            // 2: the body's object and a channel list; beyond 1024 the limit no longer protects a recursive parser.
+            failures.Add($"PushEx:MaxApiBodyDepth must be between 2 and 1024 (got {options.MaxApiBodyDepth}).");
+        }
+
+        if (options.MaxJoinsPerSecond < 0)
+        {
+            failures.Add($"PushEx:MaxJoinsPerSecond must be 0 (no limit) or more (got {options.MaxJoinsPerSecond}).");
+        }
+
+        if (options.JoinBurst < 1)
+        {
+            failures.Add($"PushEx:JoinBurst must be at least 1 (got {options.JoinBurst}).");
+        }
+
+        if (options.MaxFramesPerSecond < 0)
+        {
+            failures.Add($"PushEx:MaxFramesPerSecond must be 0 (no limit) or more (got {options.MaxFramesPerSecond}).");
+        }
+
+        // A reconnecting client rejoins every channel at once and heartbeats: closing it for that would make it
+        // reconnect and do it again, forever.
+        if (options.MaxFramesPerSecond > 0 && options.FrameBurst <= options.MaxChannelsPerSocket)
+        {
+            failures.Add(
+                $"PushEx:FrameBurst ({options.FrameBurst}) must be more than PushEx:MaxChannelsPerSocket ({options.MaxChannelsPerSocket}), "
+                + "so that a client rejoining all its channels after a reconnect is not closed for it.");
+        }
+
+        if (options.MaxSocketsPerSocketId < 0)
+        {
+            failures.Add($"PushEx:MaxSocketsPerSocketId must be 0 (no limit) or more (got {options.MaxSocketsPerSocketId}).");
+        }
     }
 
     // Checked even while the rebalancer is off, so that turning it on cannot be what breaks a deployment.

@@ -97,6 +97,55 @@ public sealed class PushExOptions
     public int MaxChannelsPerPush { get; set; } = 1000;
 
     /// <summary>
+    /// The deepest nesting of arrays and objects a push API body may have, the body's own object and its
+    /// <c>data</c> included (<c>{"data":[1]}</c> is 2 deep). A deeper body is answered 400 naming the limit, before the
+    /// authorizer sees it, and nothing is pushed. The data goes to every subscriber's client, whose JSON parser may
+    /// recurse; the default keeps what System.Text.Json accepts by default, so no body accepted before is refused now.
+    /// Default 64.
+    /// </summary>
+    public int MaxApiBodyDepth { get; set; } = 64;
+
+    /// <summary>
+    /// The sustained rate of joins one socket may send, per second; 0 turns the limit off. A join over it is answered
+    /// <c>{"reason":"too many joins"}</c> and does not reach the socket handler, the backplane or the history; the
+    /// socket and its channels stay, and phoenix.js rejoins a refused channel by itself after its backoff. Joins are
+    /// what cost a node most (the app's <c>JoinAsync</c>, a backplane subscription, a history read), so one socket
+    /// must not choose how many it makes. Default 10 per second, with <see cref="JoinBurst"/>.
+    /// </summary>
+    public int MaxJoinsPerSecond { get; set; } = 10;
+
+    /// <summary>
+    /// How many joins a socket may send at once before <see cref="MaxJoinsPerSecond"/> applies: a client that
+    /// reconnects rejoins all its channels in one go. Default 100, as <see cref="MaxChannelsPerSocket"/>.
+    /// </summary>
+    public int JoinBurst { get; set; } = 100;
+
+    /// <summary>
+    /// The sustained rate of frames (heartbeats, joins, leaves, anything) one socket may send, per second; 0 turns the
+    /// limit off. A socket over it is closed with 1008 (policy violation, reason <c>too many frames</c>); phoenix.js
+    /// and pushex.js reconnect after it with their backoff. A well-behaved client sends a heartbeat every 30 seconds
+    /// and a join or leave now and then, so it never comes near. Default 100 per second, with <see cref="FrameBurst"/>.
+    /// </summary>
+    public int MaxFramesPerSecond { get; set; } = 100;
+
+    /// <summary>
+    /// How many frames a socket may send at once before <see cref="MaxFramesPerSecond"/> applies. Must be more than
+    /// <see cref="MaxChannelsPerSocket"/>, so that a client rejoining all its channels after a reconnect (and sending a
+    /// heartbeat) is never closed for it. Default 200.
+    /// </summary>
+    public int FrameBurst { get; set; } = 200;
+
+    /// <summary>
+    /// The most sockets open on this node with the same socket id (<c>ISocketHandler.GetSocketId</c>, e.g.
+    /// <c>user_socket:42</c>); 0 turns the limit off, and sockets without an id are not counted. An upgrade over it is
+    /// refused with 429 before the WebSocket is accepted, and the sockets already open stay: a thief of a token cannot
+    /// push its owner's open sockets out, and no client is closed only to reconnect and close another in turn. The
+    /// client retries with its backoff; a place held by a dead connection frees up by <see cref="IdleTimeout"/>.
+    /// Counted per node: behind a load balancer the sockets of one id may reach the limit on each node. Default 100.
+    /// </summary>
+    public int MaxSocketsPerSocketId { get; set; } = 100;
+
+    /// <summary>
     /// The most bytes waiting to be written to one socket. A client that reads slower than pushes arrive is
     /// disconnected (code 1013, so it reconnects) instead of being buffered without bound. Must be at least
     /// <see cref="MaxPushBytes"/> plus <see cref="MaxFrameBytes"/>, so that one push (with its topic and join ref) always

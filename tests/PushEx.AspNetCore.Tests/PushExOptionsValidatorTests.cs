@@ -62,6 +62,63 @@ public sealed class PushExOptionsValidatorTests
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(nameof(PushExOptions.MaxApiBodyDepth), 1, "PushEx:MaxApiBodyDepth must be between 2 and 1024")]
+    [InlineData(nameof(PushExOptions.MaxApiBodyDepth), 1025, "PushEx:MaxApiBodyDepth must be between 2 and 1024")]
+    [InlineData(nameof(PushExOptions.MaxJoinsPerSecond), -1, "PushEx:MaxJoinsPerSecond must be 0 (no limit) or more")]
+    [InlineData(nameof(PushExOptions.JoinBurst), 0, "PushEx:JoinBurst must be at least 1")]
+    [InlineData(nameof(PushExOptions.MaxFramesPerSecond), -1, "PushEx:MaxFramesPerSecond must be 0 (no limit) or more")]
+    [InlineData(nameof(PushExOptions.MaxSocketsPerSocketId), -1, "PushEx:MaxSocketsPerSocketId must be 0 (no limit) or more")]
+    public void Validate_ClientLimitOutOfRange_FailsNamingTheSetting(string option, int value, string expected)
+    {
+        var options = new PushExOptions();
+        typeof(PushExOptions).GetProperty(option)!.SetValue(options, value);
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, $"{option} = {value} was accepted");
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(nameof(PushExOptions.MaxApiBodyDepth), 2)]
+    [InlineData(nameof(PushExOptions.MaxApiBodyDepth), 1024)]
+    [InlineData(nameof(PushExOptions.MaxJoinsPerSecond), 0)]
+    [InlineData(nameof(PushExOptions.JoinBurst), 1)]
+    [InlineData(nameof(PushExOptions.MaxFramesPerSecond), 0)]
+    [InlineData(nameof(PushExOptions.MaxSocketsPerSocketId), 0)]
+    public void Validate_ClientLimitAtItsBound_Succeeds(string option, int value)
+    {
+        var options = new PushExOptions();
+        typeof(PushExOptions).GetProperty(option)!.SetValue(options, value);
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_FrameBurstNotAboveMaxChannelsPerSocket_FailsNamingBothSettings()
+    {
+        // A reconnecting client rejoins every channel at once: a burst that cannot hold that closes it every time.
+        var options = new PushExOptions { MaxChannelsPerSocket = 300, FrameBurst = 300 };
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Failed, "a frame burst that a full rejoin overflows was accepted");
+        Assert.Contains("PushEx:FrameBurst (300) must be more than PushEx:MaxChannelsPerSocket (300)", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_FrameBurstBelowChannelsButFrameLimitOff_Succeeds()
+    {
+        var options = new PushExOptions { MaxChannelsPerSocket = 300, FrameBurst = 1, MaxFramesPerSecond = 0 };
+
+        var result = _validator.Validate(PushExOptions.SectionName, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
     [Fact]
     public void Validate_MaxPushBytesAboveMaxApiBodyBytes_Succeeds()
     {

@@ -21,6 +21,7 @@ internal sealed class PushMetrics
     private readonly Counter<long> _rebalanced;
     private readonly Counter<long> _recovered;
     private readonly Counter<long> _recoveriesFailed;
+    private readonly Counter<long> _limitsExceeded;
     private readonly Histogram<double> _deliveryTime;
 
     public PushMetrics(IMeterFactory meterFactory, SocketRegistry sockets, TopicRegistry topics)
@@ -38,6 +39,10 @@ internal sealed class PushMetrics
         _rebalanced = Meter.CreateCounter<long>("pushex.sockets.rebalanced", "{socket}", "Sockets closed with 1012 by the rebalancer, so their clients reconnect to emptier nodes.");
         _recovered = Meter.CreateCounter<long>("pushex.pushes.recovered", "{delivery}", "Missed pushes sent to a rejoining client from the topic's history.");
         _recoveriesFailed = Meter.CreateCounter<long>("pushex.recoveries.failed", "{join}", "Joins that asked to recover but whose history had changed or no longer reached back.");
+        _limitsExceeded = Meter.CreateCounter<long>(
+            "pushex.limits.exceeded",
+            "{refusal}",
+            "Frames, joins, upgrades and API calls refused (or sockets closed) for going over a limit; the pushex.limit tag names the PushEx option.");
         _deliveryTime = Meter.CreateHistogram<double>("pushex.push.delivery_time", "ms", "Time from acceptance to broadcast.");
     }
 
@@ -60,6 +65,9 @@ internal sealed class PushMetrics
     public void Recovered(int count) => _recovered.Add(count);
 
     public void RecoveryFailed() => _recoveriesFailed.Add(1);
+
+    /// <summary>Counts one refusal under <paramref name="limit"/>, the name of the <see cref="PushExOptions"/> property that set it.</summary>
+    public void LimitExceeded(string limit) => _limitsExceeded.Add(1, new KeyValuePair<string, object?>("pushex.limit", limit));
 
     public void DeliveryTime(double milliseconds) => _deliveryTime.Record(milliseconds);
 

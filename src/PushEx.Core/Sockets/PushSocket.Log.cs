@@ -23,6 +23,14 @@ internal sealed partial class PushSocket
             Message = "A join was refused: its topic is longer than {Limit} UTF-8 bytes.")]
         public static partial void TopicTooLong(ILogger logger, int limit);
 
+        [LoggerMessage(EventId = 1020, Level = LogLevel.Debug, EventName = "TooManyJoins",
+            Message = "Joins were refused: the socket joined faster than PushEx:MaxJoinsPerSecond ({Limit} per second, {Burst} at once); the socket stays open. Logged once per run of refused joins.")]
+        public static partial void TooManyJoins(ILogger logger, int limit, int burst);
+
+        [LoggerMessage(EventId = 1021, Level = LogLevel.Debug, EventName = "TooManyFrames",
+            Message = "A socket sent frames faster than PushEx:MaxFramesPerSecond ({Limit} per second, {Burst} at once); it is closed with 1008.")]
+        public static partial void TooManyFrames(ILogger logger, int limit, int burst);
+
         [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, EventName = "StaleJoinRef",
             Message = "A '{Event}' message carried the join ref of an earlier join of its topic and was dropped.")]
         public static partial void StaleJoinRef(ILogger logger, string @event);

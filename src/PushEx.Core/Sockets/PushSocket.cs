@@ -51,6 +51,7 @@ internal sealed partial class PushSocket
         ExpiresAt = expiresAt;
         ConnectedAt = services.TimeProvider.GetUtcNow();
         _lastReceivedTimestamp = services.TimeProvider.GetTimestamp();
+        FillRateLimits(_lastReceivedTimestamp);
     }
 
     public IReadOnlyDictionary<string, object?> Assigns { get; }
@@ -84,6 +85,11 @@ internal sealed partial class PushSocket
     /// <summary>Handles one complete client frame.</summary>
     public ValueTask HandleFrameAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken)
     {
+        if (!TakeFrameToken())
+        {
+            return ValueTask.CompletedTask;
+        }
+
         if (!_serializer.TryDecode(frame, isBinary, out var message))
         {
             Log.MalformedFrame(_services.SocketLogger, _serializer.Version, isBinary, frame.Length);
@@ -158,10 +164,17 @@ internal sealed partial class PushSocket
             return;
         }
 
+        // Before anything else about the topic: a refused join must not replace the channel it names.
+        if (!TakeJoinToken(message))
+        {
+            return;
+        }
+
         if (Encoding.UTF8.GetByteCount(topic) > _services.Options.MaxTopicLength)
         {
             // Never joined, so nothing is replaced: the socket and its other channels go on.
             Log.TopicTooLong(_services.SocketLogger, _services.Options.MaxTopicLength);
+            _services.Metrics.LimitExceeded(nameof(PushExOptions.MaxTopicLength));
             Reply(message, message.JoinRef, "error", TopicTooLong);
             return;
         }
@@ -183,6 +196,7 @@ internal sealed partial class PushSocket
             if (_channels.Count >= _services.Options.MaxChannelsPerSocket)
             {
                 Log.TooManyChannels(_services.SocketLogger, _services.Options.MaxChannelsPerSocket);
+                _services.Metrics.LimitExceeded(nameof(PushExOptions.MaxChannelsPerSocket));
                 Reply(message, message.JoinRef, "error", TooManyChannels);
                 return;
             }

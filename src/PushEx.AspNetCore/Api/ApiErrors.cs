@@ -22,6 +22,10 @@ internal static class ApiErrors
         Encoding.UTF8.GetBytes($$"""{"error":"Channel too long: each channel must fit in PushEx:MaxTopicLength ({{maxTopicLength}} bytes)."}""");
 
     /// <summary>Names the limit and its value; built once per endpoint.</summary>
+    public static byte[] BodyTooDeep(int maxApiBodyDepth) =>
+        Encoding.UTF8.GetBytes($$"""{"error":"Body nested too deeply: arrays and objects may nest at most PushEx:MaxApiBodyDepth ({{maxApiBodyDepth}}) levels, the body's own object included."}""");
+
+    /// <summary>Names the limit and its value; built once per endpoint.</summary>
     public static byte[] TooManyChannels(int maxChannelsPerPush) =>
         Encoding.UTF8.GetBytes($$"""{"error":"Too many channels: one push may name at most PushEx:MaxChannelsPerPush ({{maxChannelsPerPush}})."}""");
 

@@ -10,6 +10,10 @@ internal sealed partial class PushApiEndpoint
             Message = "A push API request had a body that is not valid JSON; answered 400.")]
         public static partial void MalformedBody(ILogger logger);
 
+        [LoggerMessage(EventId = 2210, Level = LogLevel.Debug, EventName = "BodyTooDeep",
+            Message = "A push API request was answered 400: its body nests arrays and objects deeper than PushEx:MaxApiBodyDepth ({MaxApiBodyDepth}); nothing was pushed.")]
+        public static partial void BodyTooDeep(ILogger logger, int maxApiBodyDepth);
+
         [LoggerMessage(EventId = 2202, Level = LogLevel.Error, EventName = "AuthorizerFailed",
             Message = "The push API authorizer threw; the request was answered 500 and nothing was pushed.")]
         public static partial void AuthorizerFailed(ILogger logger, Exception exception);

@@ -31,6 +31,8 @@ internal sealed partial class PushApiEndpoint
     private readonly InstrumentationHooks _instrumentation;
     private readonly PushMetrics _metrics;
     private readonly int _maxBodyBytes;
+    private readonly int _maxBodyDepth;
+    private readonly byte[] _bodyTooDeep;
     private readonly int _maxPushBytes;
     private readonly byte[] _pushTooLarge;
     private readonly int _maxTopicLength;
@@ -54,6 +56,8 @@ internal sealed partial class PushApiEndpoint
         _instrumentation = instrumentation;
         _metrics = metrics;
         _maxBodyBytes = options.Value.MaxApiBodyBytes;
+        _maxBodyDepth = options.Value.MaxApiBodyDepth;
+        _bodyTooDeep = ApiErrors.BodyTooDeep(_maxBodyDepth);
         _maxPushBytes = options.Value.MaxPushBytes;
         _pushTooLarge = ApiErrors.PushTooLarge(_maxPushBytes);
         _maxTopicLength = options.Value.MaxTopicLength;
@@ -111,6 +115,7 @@ internal sealed partial class PushApiEndpoint
 
         if (request.ContentLength > _maxBodyBytes)
         {
+            _metrics.LimitExceeded(nameof(PushExOptions.MaxApiBodyBytes));
             await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.PayloadTooLarge).ConfigureAwait(false);
             return;
         }
@@ -128,11 +133,22 @@ internal sealed partial class PushApiEndpoint
         {
             if (read.Buffer.Length > _maxBodyBytes)
             {
+                _metrics.LimitExceeded(nameof(PushExOptions.MaxApiBodyBytes));
                 await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.PayloadTooLarge).ConfigureAwait(false);
                 return;
             }
 
-            var document = TryParse(read.Buffer);
+            var verdict = ApiBodyCheck.Check(read.Buffer, _maxBodyDepth);
+            if (verdict == ApiBodyVerdict.TooDeep)
+            {
+                // Before the authorizer: its code, and every subscriber's client, would have to walk the nesting.
+                Log.BodyTooDeep(_logger, _maxBodyDepth);
+                _metrics.LimitExceeded(nameof(PushExOptions.MaxApiBodyDepth));
+                await WriteErrorAsync(context, StatusCodes.Status400BadRequest, _bodyTooDeep).ConfigureAwait(false);
+                return;
+            }
+
+            var document = verdict == ApiBodyVerdict.Valid ? TryParse(read.Buffer) : null;
             if (document is null)
             {
                 Log.MalformedBody(_logger);
@@ -151,19 +167,14 @@ internal sealed partial class PushApiEndpoint
         }
     }
 
-    // Null for a malformed body. A string that is not Unicode (an escaped lone surrogate, bytes that are not UTF-8)
-    // parses, but throws, and not a JsonException, wherever it is read, the authorizer's code included: such a body is
-    // as malformed as invalid JSON, as it is for the original, whose parser refuses it.
-    private static JsonDocument? TryParse(ReadOnlySequence<byte> body)
+    // Parses a body ApiBodyCheck found valid. A string that is not Unicode (an escaped lone surrogate, bytes that are
+    // not UTF-8) would parse, but throw, and not a JsonException, wherever it is read, the authorizer's code included:
+    // the check refuses such a body as malformed, as the original's parser does.
+    private JsonDocument? TryParse(ReadOnlySequence<byte> body)
     {
-        if (!JsonStrings.AreAllValid(body))
-        {
-            return null;
-        }
-
         try
         {
-            return JsonDocument.Parse(body);
+            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = _maxBodyDepth });
         }
         catch (JsonException)
         {
@@ -218,6 +229,7 @@ internal sealed partial class PushApiEndpoint
         {
             // Every channel shares the content, so the whole call is refused, as it is accepted: all or none.
             Log.PushTooLarge(_logger, content.MsgPayload.Length, _maxPushBytes, request.Channels.Count, request.Event);
+            _metrics.LimitExceeded(nameof(PushExOptions.MaxPushBytes));
             await WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, _pushTooLarge).ConfigureAwait(false);
             return;
         }
@@ -258,6 +270,7 @@ internal sealed partial class PushApiEndpoint
         if (request.Channels.Count > _maxChannelsPerPush)
         {
             Log.TooManyChannels(_logger, request.Channels.Count, _maxChannelsPerPush);
+            _metrics.LimitExceeded(nameof(PushExOptions.MaxChannelsPerPush));
             return _tooManyChannels;
         }
 
@@ -266,6 +279,7 @@ internal sealed partial class PushApiEndpoint
             if (Encoding.UTF8.GetByteCount(channel) > _maxTopicLength)
             {
                 Log.ChannelTooLong(_logger, _maxTopicLength);
+                _metrics.LimitExceeded(nameof(PushExOptions.MaxTopicLength));
                 return _channelTooLong;
             }
         }

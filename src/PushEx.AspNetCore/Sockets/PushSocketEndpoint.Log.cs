@@ -31,6 +31,10 @@ internal sealed partial class PushSocketEndpoint
             Message = "A socket that passed the drain check opened after the drain began; it was closed with 1012.")]
         public static partial void OpenedWhileDraining(ILogger logger);
 
+        [LoggerMessage(EventId = 2010, Level = LogLevel.Debug, EventName = "TooManySocketsForId",
+            Message = "A socket upgrade was refused with 429: its socket id already has PushEx:MaxSocketsPerSocketId ({Limit}) sockets open on this node.")]
+        public static partial void TooManySocketsForId(ILogger logger, int limit);
+
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, EventName = "ConnectCrashed",
             Message = "The socket handler threw while connecting a socket; the upgrade was refused with 403.")]
         public static partial void ConnectCrashed(ILogger logger, Exception exception);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -86,22 +87,44 @@ internal sealed partial class PushSocketEndpoint
             return;
         }
 
-        // No server pings (phoenix.js heartbeats instead) and no compression: neither costs an idle socket anything.
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var reserved = ReservePlace(connection.SocketId);
+        if (reserved is false)
         {
-            KeepAliveInterval = TimeSpan.Zero,
-            DangerousEnableCompression = false,
-            SubProtocol = phoenixOffered ? PhoenixSubprotocol.Name : null,
-        }).ConfigureAwait(false);
-
-        var transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, ArrayPool<byte>.Shared, _services.TimeProvider, _logger, context.Abort);
-        var socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier, connection.ExpiresAt);
-        if (context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream is { } stream)
-        {
-            stream.Socket = socket;
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
         }
 
-        socket.Open();
+        WebSocket webSocket;
+        WebSocketTransport transport;
+        PushSocket socket;
+        try
+        {
+            // No server pings (phoenix.js heartbeats instead) and no compression: neither costs an idle socket anything.
+            webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = TimeSpan.Zero,
+                DangerousEnableCompression = false,
+                SubProtocol = phoenixOffered ? PhoenixSubprotocol.Name : null,
+            }).ConfigureAwait(false);
+
+            transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, ArrayPool<byte>.Shared, _services.TimeProvider, _logger, context.Abort);
+            socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier, connection.ExpiresAt);
+            if (context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream is { } stream)
+            {
+                stream.Socket = socket;
+            }
+
+            socket.Open();
+        }
+        finally
+        {
+            if (reserved is true)
+            {
+                _services.Sockets.EndReservation(connection.SocketId!);
+            }
+        }
+
+        using var disposeWebSocket = webSocket;
         if (_disconnectOnShutdown && _drain.IsDrainingAfterRegistration())
         {
             // The drain began after the check above, and may have listed the open sockets before this one registered:
@@ -111,6 +134,26 @@ internal sealed partial class PushSocketEndpoint
         }
 
         await transport.RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // True when a place was held for the socket id (PushEx:MaxSocketsPerSocketId), false when the id has no room, null
+    // when the id is not limited. The sockets already open stay: see the option for why the new one is refused.
+    private bool? ReservePlace(string? socketId)
+    {
+        var limit = _services.Options.MaxSocketsPerSocketId;
+        if (socketId is null || limit <= 0)
+        {
+            return null;
+        }
+
+        if (_services.Sockets.TryReserve(socketId, limit))
+        {
+            return true;
+        }
+
+        Log.TooManySocketsForId(_logger, limit);
+        _services.Metrics.LimitExceeded(nameof(PushExOptions.MaxSocketsPerSocketId));
+        return false;
     }
 
     // The vsn must be a string (vsn[]=x is refused, §1.3); missing means V1.

@@ -58,6 +58,51 @@ internal sealed class SocketRegistry
         }
     }
 
+    /// <summary>
+    /// Holds a place for one more socket of <paramref name="socketId"/> while its upgrade completes; false when the id
+    /// already has <paramref name="limit"/> sockets open or upgrading. Holding the place before the upgrade makes the
+    /// limit exact: concurrent upgrades of one id cannot all see room and all get in. Every true must be followed by
+    /// <see cref="EndReservation"/> once the socket is open (<see cref="Add"/>) or has failed to open.
+    /// </summary>
+    public bool TryReserve(string socketId, int limit)
+    {
+        while (true)
+        {
+            var group = _bySocketId.GetOrAdd(socketId, static _ => new SocketIdGroup());
+            lock (group)
+            {
+                if (group.IsRemoved)
+                {
+                    continue;
+                }
+
+                if (group.Members.Count + group.Reserved >= limit)
+                {
+                    DropIfEmpty(socketId, group);
+                    return false;
+                }
+
+                group.Reserved++;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Gives back a place <see cref="TryReserve"/> held; the socket, if it opened, now counts in its own right.</summary>
+    public void EndReservation(string socketId)
+    {
+        if (!_bySocketId.TryGetValue(socketId, out var group))
+        {
+            return;
+        }
+
+        lock (group)
+        {
+            group.Reserved--;
+            DropIfEmpty(socketId, group);
+        }
+    }
+
     public void Remove(PushSocket socket)
     {
         if (!_sockets.TryRemove(socket, out _))
@@ -74,11 +119,7 @@ internal sealed class SocketRegistry
         lock (group)
         {
             group.Members.Remove(socket);
-            if (group.Members.Count == 0)
-            {
-                group.IsRemoved = true;
-                _bySocketId.TryRemove(new KeyValuePair<string, SocketIdGroup>(id, group));
-            }
+            DropIfEmpty(id, group);
         }
     }
 
@@ -108,9 +149,22 @@ internal sealed class SocketRegistry
         return matching.Length;
     }
 
+    // Called under the group's lock.
+    private void DropIfEmpty(string socketId, SocketIdGroup group)
+    {
+        if (group.Members.Count == 0 && group.Reserved == 0)
+        {
+            group.IsRemoved = true;
+            _bySocketId.TryRemove(new KeyValuePair<string, SocketIdGroup>(socketId, group));
+        }
+    }
+
     private sealed class SocketIdGroup
     {
         public HashSet<PushSocket> Members { get; } = [];
+
+        /// <summary>Places held for upgrades under way (<see cref="TryReserve"/>).</summary>
+        public int Reserved { get; set; }
 
         public bool IsRemoved { get; set; }
     }

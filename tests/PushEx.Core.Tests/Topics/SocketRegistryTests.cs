@@ -3,7 +3,7 @@ using PushEx.Tests.Infrastructure;
 
 namespace PushEx.Tests.Topics;
 
-public sealed class SocketRegistryTests
+public sealed partial class SocketRegistryTests
 {
     private readonly SocketHarness _node = new();
 

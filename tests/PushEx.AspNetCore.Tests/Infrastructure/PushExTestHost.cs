@@ -27,13 +27,17 @@ public sealed class PushExTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a host. <paramref name="configureOptions"/> adjusts the PushEx options; <paramref name="configureServices"/> may replace services.</summary>
+    /// <summary>
+    /// Starts a host. <paramref name="configureOptions"/> adjusts the PushEx options; <paramref name="configureServices"/> may
+    /// replace services; <paramref name="configureEndpoints"/> gets the builder <c>MapPushEx()</c> returned.
+    /// </summary>
     public static async Task<PushExTestHost> StartAsync(
         Action<PushExOptions>? configureOptions = null,
         Action<IServiceCollection>? configureServices = null,
         ISocketHandler? handler = null,
         Action<WebApplication>? configureApp = null,
-        Action<IPushExBuilder>? configurePushEx = null)
+        Action<IPushExBuilder>? configurePushEx = null,
+        Action<IEndpointConventionBuilder>? configureEndpoints = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -62,7 +66,8 @@ public sealed class PushExTestHost : IAsyncDisposable
         var app = builder.Build();
         configureApp?.Invoke(app);
         app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapPushEx();
+        var endpoints = app.MapPushEx();
+        configureEndpoints?.Invoke(endpoints);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

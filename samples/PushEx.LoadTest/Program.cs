@@ -2,6 +2,7 @@ using PushEx.LoadTest.Cli;
 using PushEx.LoadTest.Compare;
 using PushEx.LoadTest.Roll;
 using PushEx.LoadTest.Scenarios;
+using PushEx.LoadTest.Soak;
 using PushEx.LoadTest.Workers;
 
 // The load generator (the original's examples/load-test). `dotnet run -c Release --project samples/PushEx.LoadTest -- help`
@@ -25,6 +26,8 @@ try
             return await ShardsCommand.RunAsync(line, Console.Out);
         case "roll":
             return await RollCommand.RunAsync(line, Console.Out, Console.Error);
+        case "soak":
+            return await SoakCommand.RunAsync(line, Console.Out, Console.Error);
         case "compare":
             return await CompareCommand.RunAsync(CompareSettings.From(line), Console.Out);
         default:

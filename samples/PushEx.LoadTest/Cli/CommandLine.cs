@@ -59,6 +59,25 @@ internal sealed class CommandLine
 
     public TimeSpan Seconds(string name, double defaultSeconds) => TimeSpan.FromSeconds(Double(name, defaultSeconds));
 
+    /// <summary>A duration as <c>90</c> or <c>90s</c> (seconds), <c>15m</c> (minutes) or <c>1h</c> (hours).</summary>
+    public TimeSpan Duration(string name, TimeSpan defaultValue)
+    {
+        if (Get(name) is not { Length: > 0 } value)
+        {
+            return defaultValue;
+        }
+
+        var (number, unit) = char.IsLetter(value[^1]) ? (value[..^1], value[^1]) : (value, 's');
+        var amount = double.Parse(number, CultureInfo.InvariantCulture);
+        return unit switch
+        {
+            's' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            'h' => TimeSpan.FromHours(amount),
+            _ => throw new UsageException($"--{name} {value}: a duration is a number with s, m or h."),
+        };
+    }
+
     public int[] Ints(string name, int[] defaultValue) =>
         Get(name) is { } value
             ? [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(item => int.Parse(item, CultureInfo.InvariantCulture))]

@@ -38,6 +38,15 @@ internal static class Usage
                     for each shard count a fresh Redis Cluster (masters only) and two PushEx bench nodes on it; one
                     topic per subscriber on the first node, pushes naming --batch topics each posted to the second;
                     the fan-out figures plus each shard's CPU, the same load for every count.
+          soak      [--url http://…] --clients 15000 [--workers N] --duration 60m --interval 1m --warmup 5m --window 10m
+                    --churn 0.03 --side-changes 0.05 [--side-topics 5000] --rate 300 --topics 1000 [--pad 64]
+                    [--in-flight 16] [--connect-rate 1000] [--api-key KEY] [--tolerance 0.10] [--server-core none]
+                    [--pushex-server dll] [--server-pid PID] [--logs dir] [--json file]
+                    holds the clients for --duration while pushes flow at --rate to the topics in turn, --churn of the
+                    clients per minute are reset and reconnect, --side-changes per minute join or leave a side topic;
+                    each --interval: server RSS, managed heap after a full GC, open files, threads, CPU, deliveries and
+                    push latency on one line; at the end, per series, first window (after the warm-up) against the
+                    last, and whether it is flat. Without --url it starts the PushEx bench server itself.
 
         Clients live in worker processes of this program (at most 15 000 sockets each), bound to 127.0.0.10 and up.
         Memory and CPU figures need the bench servers (tests/Baselines), which expose GET /gc and GET /stats.

@@ -19,18 +19,26 @@ internal static class ProcessStats
     }
 
     /// <summary>VmRSS, in bytes.</summary>
-    public static long ResidentBytes(int pid)
+    public static long ResidentBytes(int pid) => StatusField(pid, "VmRSS:") * 1024;
+
+    /// <summary>The process's threads, as the kernel counts them.</summary>
+    public static int Threads(int pid) => (int)StatusField(pid, "Threads:");
+
+    /// <summary>Open file descriptors (sockets included): the entries of /proc/PID/fd.</summary>
+    public static int OpenFiles(int pid) => Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
+
+    // The number after "Name:" in /proc/PID/status (VmRSS in kB, Threads as is).
+    private static long StatusField(int pid, string name)
     {
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(name, StringComparison.Ordinal))
             {
-                var kilobytes = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                return long.Parse(kilobytes, CultureInfo.InvariantCulture) * 1024;
+                return long.Parse(line[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
             }
         }
 
-        throw new InvalidOperationException($"No VmRSS for process {pid}.");
+        throw new InvalidOperationException($"No {name} in /proc/{pid}/status.");
     }
 
     private static int ReadClockTicks()

@@ -62,12 +62,52 @@ internal sealed class ClientSet : IAsyncDisposable
         return await OpenAsync(_clients, command, retryUntil: deadline).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Drops <c>Count</c> clients picked at random (a TCP reset, as a lost network would) and reconnects each at once,
+    /// retrying until <c>TimeoutSeconds</c>; returns before they are back, the outcome is counted in the stats.
+    /// </summary>
+    public void Churn(WorkerCommand command)
+    {
+        foreach (var client in Pick(command.Count))
+        {
+            client.Abort();
+            _ = ReconnectAsync(client, command.TimeoutSeconds);
+        }
+    }
+
+    /// <summary><c>Count</c> clients picked at random each join a random side topic, or leave the one they are in.</summary>
+    public void ToggleSideTopics(WorkerCommand command)
+    {
+        foreach (var client in Pick(command.Count))
+        {
+            var topic = $"{ClientProtocol.SideTopicPrefix}{Random.Shared.Next(Math.Max(1, command.SideTopics))}";
+            _ = ToggleAndReleaseAsync(client, topic);
+        }
+
+        static async Task ToggleAndReleaseAsync(LoadClient client, string topic)
+        {
+            try
+            {
+                await client.ToggleSideTopicAsync(topic).ConfigureAwait(false);
+            }
+            finally
+            {
+                client.Release();
+            }
+        }
+    }
+
     public WorkerReport Report() => new()
     {
         Joined = _clients.Count(client => client.IsJoined),
         JoinErrors = _stats.JoinErrors,
         Disconnects = _stats.Disconnects,
         Received = _stats.Received,
+        Reconnects = _stats.Reconnects,
+        ReconnectFailures = _stats.ReconnectFailures,
+        SideRequests = _stats.SideRequests,
+        SideReplies = _stats.SideReplies,
+        SideErrors = _stats.SideErrors,
         LastReceivedUnixMicros = _stats.LastReceivedUnixMicros,
         PushLatency = _stats.Push.Export(),
         CpuMilliseconds = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
@@ -186,6 +226,61 @@ internal sealed class ClientSet : IAsyncDisposable
             {
                 gate.Release();
             }
+        }
+    }
+
+    // Up to `count` distinct clients, claimed so that a churn and a side change never work on one at the same time;
+    // a client still reconnecting from an earlier churn is skipped. The caller releases each.
+    private List<LoadClient> Pick(int count)
+    {
+        var picked = new List<LoadClient>(count);
+        for (var attempt = 0; picked.Count < count && attempt < count * 4 && _clients.Count > 0; attempt++)
+        {
+            var client = _clients[Random.Shared.Next(_clients.Count)];
+            if (client.TryClaim())
+            {
+                picked.Add(client);
+            }
+        }
+
+        return picked;
+    }
+
+    private async Task ReconnectAsync(LoadClient client, int timeoutSeconds)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeoutSeconds * (double)Stopwatch.Frequency);
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+                    if (await client.ConnectAndJoinAsync(timeout.Token).ConfigureAwait(false))
+                    {
+                        _stats.RecordReconnect(joined: true);
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Interlocked.CompareExchange(ref _firstError, $"reconnect: {ex.GetType().Name}: {ex.Message}", null);
+                }
+
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    _stats.RecordReconnect(joined: false);
+                    return;
+                }
+
+                // As phoenix.js does, a failed attempt is retried after a short pause.
+                await Task.Delay(TimeSpan.FromMilliseconds(50 + Random.Shared.Next(100))).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            client.Release();
         }
     }
 

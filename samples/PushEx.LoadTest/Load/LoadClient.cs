@@ -17,10 +17,17 @@ internal sealed class LoadClient(int index, string topic, IPEndPoint server, byt
     private WsConnection? _connection;
     private TaskCompletionSource<bool>? _joinReply;
     private bool _aborting;
+    private string? _sideTopic;
+    private int _busy;
 
     public int Index { get; } = index;
 
     public bool IsJoined { get; private set; }
+
+    /// <summary>Claims the client for a churn or a side-topic change, so that two never overlap; false when it is taken.</summary>
+    public bool TryClaim() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+
+    public void Release() => Volatile.Write(ref _busy, 0);
 
     /// <summary>Connects and joins; true once the join was answered ok. Throws when the connection fails.</summary>
     public async Task<bool> ConnectAndJoinAsync(CancellationToken cancellationToken)
@@ -35,6 +42,7 @@ internal sealed class LoadClient(int index, string topic, IPEndPoint server, byt
             _connection = connection;
             _joinReply = reply;
             _aborting = false;
+            _sideTopic = null;
             IsJoined = false;
         }
 
@@ -77,6 +85,30 @@ internal sealed class LoadClient(int index, string topic, IPEndPoint server, byt
         {
             _ = SendQuietlyAsync(connection, protocol.KeepAliveFrame);
         }
+    }
+
+    /// <summary>
+    /// Leaves the side topic if the client is in one, else joins <paramref name="topic"/>: the soak's joins and leaves,
+    /// next to the client's own topic. Nothing is sent when the client is not joined.
+    /// </summary>
+    public async Task ToggleSideTopicAsync(string topic)
+    {
+        WsConnection? connection;
+        ReadOnlyMemory<byte> frame;
+        lock (_lock)
+        {
+            connection = IsJoined ? _connection : null;
+            if (connection is null)
+            {
+                return;
+            }
+
+            frame = protocol.SideFrame(_sideTopic ?? topic, join: _sideTopic is null);
+            _sideTopic = _sideTopic is null ? topic : null;
+        }
+
+        stats.RecordSideRequest();
+        await SendQuietlyAsync(connection, frame).ConfigureAwait(false);
     }
 
     /// <summary>Drops the connection at once (TCP reset), as a network failure or a crashed server would.</summary>
@@ -130,6 +162,8 @@ internal sealed class LoadClient(int index, string topic, IPEndPoint server, byt
     }
 
     void IProtocolEvents.OnPush(long sentUnixMicros) => stats.RecordPush(sentUnixMicros);
+
+    void IProtocolEvents.OnSideReply(bool ok) => stats.RecordSideReply(ok);
 
     private static async Task SendQuietlyAsync(WsConnection connection, ReadOnlyMemory<byte> frame)
     {

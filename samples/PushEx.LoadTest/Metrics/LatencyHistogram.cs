@@ -56,6 +56,18 @@ internal sealed class LatencyHistogram
         return new LatencyHistogram(counts);
     }
 
+    /// <summary>What was recorded after <paramref name="earlier"/>, a snapshot of the same (cumulative) counts.</summary>
+    public LatencyHistogram Since(LatencyHistogram earlier)
+    {
+        var counts = new long[BucketCount];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = Math.Max(0, _counts[i] - earlier._counts[i]);
+        }
+
+        return new LatencyHistogram(counts);
+    }
+
     /// <summary>The value at quantile <paramref name="q"/> (0..1) in microseconds, or null without samples.</summary>
     public double? Percentile(double q)
     {

@@ -17,7 +17,7 @@ internal sealed class Publisher : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _api;
 
-    public Publisher(Uri node, int maxInFlight)
+    public Publisher(Uri node, int maxInFlight, string? authorization = null)
     {
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -27,6 +27,11 @@ internal sealed class Publisher : IDisposable
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
+        if (authorization is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = AuthenticationHeaderValue.Parse(authorization);
+        }
+
         _api = new Uri(node, "/api/push");
         MaxInFlight = maxInFlight;
     }

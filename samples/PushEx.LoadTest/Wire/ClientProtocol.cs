@@ -13,6 +13,9 @@ internal abstract class ClientProtocol
     /// <summary>The publisher's timestamp key inside the pushed data: <c>{"ts":…,"seq":…}</c>.</summary>
     protected static ReadOnlySpan<byte> TimestampKey => "\"ts\":"u8;
 
+    /// <summary>Side topics (<see cref="SideFrame"/>) are named with this prefix.</summary>
+    public const string SideTopicPrefix = "side:";
+
     public abstract string Name { get; }
 
     /// <summary>The socket's path and query.</summary>
@@ -33,6 +36,13 @@ internal abstract class ClientProtocol
 
     /// <summary>The frames a client sends right after the upgrade to join <paramref name="topic"/>, in order.</summary>
     public abstract IReadOnlyList<ReadOnlyMemory<byte>> JoinFrames(string topic);
+
+    /// <summary>
+    /// The frame that joins (or leaves) a side topic: a second, short-lived subscription next to the client's own topic,
+    /// for the soak's joins and leaves. Side topics start with <see cref="SideTopicPrefix"/> so their replies are told apart.
+    /// </summary>
+    public virtual ReadOnlyMemory<byte> SideFrame(string topic, bool join) =>
+        throw new NotSupportedException($"{Name} clients do not join side topics.");
 
     /// <summary>Reports what <paramref name="message"/> (one WebSocket message) carries.</summary>
     public abstract void Dispatch(ReadOnlySpan<byte> message, IProtocolEvents events);

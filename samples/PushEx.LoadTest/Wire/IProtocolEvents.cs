@@ -8,4 +8,7 @@ internal interface IProtocolEvents
 
     /// <summary>A pushed message arrived carrying the publisher's timestamp (Unix microseconds) and sequence number.</summary>
     void OnPush(long sentUnixMicros);
+
+    /// <summary>A side topic's join or leave was answered (<see cref="ClientProtocol.SideFrame"/>).</summary>
+    void OnSideReply(bool ok);
 }

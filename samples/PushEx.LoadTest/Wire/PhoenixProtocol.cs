@@ -32,12 +32,33 @@ internal sealed class PhoenixProtocol(PhoenixProtocol.Version version) : ClientP
             : $$"""{"topic":"{{topic}}","event":"phx_join","payload":{},"ref":"1","join_ref":"1"}"""),
     ];
 
+    // A side topic is joined with join ref "s", and left with the same join ref (a leave naming another is not answered).
+    public override ReadOnlyMemory<byte> SideFrame(string topic, bool join) =>
+        Encoding.UTF8.GetBytes((version, join) switch
+        {
+            (Version.V2, true) => $$"""["s","s","{{topic}}","phx_join",{}]""",
+            (Version.V2, false) => $$"""["s","sl","{{topic}}","phx_leave",{}]""",
+            (_, true) => $$"""{"topic":"{{topic}}","event":"phx_join","payload":{},"ref":"s","join_ref":"s"}""",
+            (_, false) => $$"""{"topic":"{{topic}}","event":"phx_leave","payload":{},"ref":"sl","join_ref":"s"}""",
+        });
+
     public override void Dispatch(ReadOnlySpan<byte> message, IProtocolEvents events)
     {
         // Pushes are by far the commonest message, so they are recognised first.
         if (message.IndexOf("\"msg\""u8) >= 0 && TryReadTimestamp(message, out var sent))
         {
             events.OnPush(sent);
+            return;
+        }
+
+        // Side topics: their replies count apart, and the phx_close that follows a leave does not end the client's own join.
+        if (message.IndexOf("\"side:"u8) >= 0)
+        {
+            if (message.IndexOf("\"phx_reply\""u8) >= 0)
+            {
+                events.OnSideReply(message.IndexOf("\"status\":\"ok\""u8) >= 0);
+            }
+
             return;
         }
 

@@ -3,7 +3,7 @@ namespace PushEx.LoadTest.Workers;
 /// <summary>One instruction from the coordinator to a worker process, sent as a JSON line on its standard input.</summary>
 internal sealed record WorkerCommand
 {
-    /// <summary><c>connect</c>, <c>stats</c>, <c>reset</c>, <c>storm</c> or <c>close</c>.</summary>
+    /// <summary><c>connect</c>, <c>stats</c>, <c>reset</c>, <c>storm</c>, <c>churn</c>, <c>side</c> or <c>close</c>.</summary>
     public required string Command { get; init; }
 
     /// <summary>v2, v1 or signalr.</summary>
@@ -20,7 +20,10 @@ internal sealed record WorkerCommand
     /// <summary>Client i joins <c>prefix + (i mod Topics)</c>; 0 gives every client its own topic (<c>prefix + i</c>).</summary>
     public int Topics { get; init; } = 1;
 
-    /// <summary>How many clients this worker opens, and the global index of its first.</summary>
+    /// <summary>
+    /// How many clients this worker opens, and the global index of its first. For <c>churn</c> and <c>side</c>: how many
+    /// of its clients, picked at random, reconnect or join/leave a side topic.
+    /// </summary>
     public int Count { get; init; }
 
     public int FirstIndex { get; init; }
@@ -33,6 +36,9 @@ internal sealed record WorkerCommand
 
     /// <summary>The bound on one connect-and-join, and for a storm on the whole reconnection.</summary>
     public int TimeoutSeconds { get; init; } = 30;
+
+    /// <summary>For <c>side</c>: side topics are <c>side:0</c> … <c>side:(SideTopics - 1)</c>, picked at random.</summary>
+    public int SideTopics { get; init; } = 1;
 
     /// <summary>For a storm: the Unix ms at which every worker drops its connections at once.</summary>
     public long AtUnixMs { get; init; }

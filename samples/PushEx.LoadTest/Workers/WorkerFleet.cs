@@ -63,6 +63,14 @@ internal sealed class WorkerFleet : IAsyncDisposable
 
     public Task<WorkerReport[]> StatsAsync() => AllAsync("stats");
 
+    /// <summary>Sends <paramref name="template"/> to every worker with its share of <paramref name="count"/>; the remainder goes to workers picked at random.</summary>
+    public Task<WorkerReport[]> SpreadAsync(WorkerCommand template, int count)
+    {
+        var offset = Random.Shared.Next(_workers.Count);
+        return Task.WhenAll(_workers.Select((worker, w) =>
+            worker.SendAsync(template with { Count = (count / _workers.Count) + ((w + offset) % _workers.Count < count % _workers.Count ? 1 : 0) }, TimeSpan.FromSeconds(30))));
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var worker in _workers)

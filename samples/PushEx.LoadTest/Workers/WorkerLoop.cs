@@ -41,6 +41,14 @@ internal static class WorkerLoop
                     case "storm":
                         report = await clients.StormAsync(command).ConfigureAwait(false);
                         break;
+                    case "churn":
+                        clients.Churn(command);
+                        report = clients.Report();
+                        break;
+                    case "side":
+                        clients.ToggleSideTopics(command);
+                        report = clients.Report();
+                        break;
                     case "reset":
                         clients.Stats.ResetPushes(command.AtUnixMs * 1000);
                         report = clients.Report();

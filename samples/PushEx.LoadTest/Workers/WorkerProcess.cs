@@ -24,10 +24,17 @@ internal sealed class WorkerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
 
-        // Run through `dotnet PushEx.LoadTest.dll`: the host is dotnet, so the assembly comes first.
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        // Run through `dotnet PushEx.LoadTest.dll`: the host is dotnet, so the assembly comes first. Driven from another
+        // program (a test), this process is not the load generator: its assembly is started through dotnet.
+        var loadTest = typeof(WorkerProcess).Assembly;
+        if (System.Reflection.Assembly.GetEntryAssembly() != loadTest)
         {
-            start.ArgumentList.Add(typeof(WorkerProcess).Assembly.Location);
+            start.FileName = "dotnet";
+            start.ArgumentList.Add(loadTest.Location);
+        }
+        else if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(loadTest.Location);
         }
 
         start.ArgumentList.Add("worker");

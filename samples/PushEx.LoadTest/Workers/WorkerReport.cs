@@ -19,6 +19,16 @@ internal sealed record WorkerReport
 
     public long Received { get; init; }
 
+    public long Reconnects { get; init; }
+
+    public long ReconnectFailures { get; init; }
+
+    public long SideRequests { get; init; }
+
+    public long SideReplies { get; init; }
+
+    public long SideErrors { get; init; }
+
     public long LastReceivedUnixMicros { get; init; }
 
     public long StartedUnixMs { get; init; }

@@ -89,7 +89,7 @@ internal sealed class SoakResult(SoakSettings settings, string target)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  {verdict.Series,-18} first {verdict.FirstMean,10:F1}  last {verdict.LastMean,10:F1}  change {verdict.ChangePercent,6:F1} %  slope {verdict.SlopePerHour,8:F2}/h  {(verdict.Flat ? "flat" : "NOT FLAT")}"));
+                $"  {verdict.Series,-18} first {verdict.FirstMean,10:F1}  last {verdict.LastMean,10:F1}  change {verdict.ChangePercent,6:F1} %  slope {verdict.SlopePerHour,8:F2}/h  {(verdict.Flat ? "flat" : verdict.Change > 0 ? "NOT FLAT (rose)" : "NOT FLAT (fell)")}"));
         }
 
         output.WriteLine($"  verdict: {(Flat switch { true => "flat", false => "not flat", null => "no server figures" })}");

@@ -95,12 +95,13 @@ internal sealed class SoakTraffic : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Stopping.
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or IOException)
         {
+            // A worker died or stopped answering.
             ChurnError = ex;
         }
     }

@@ -17,6 +17,7 @@ namespace PushEx.Sockets;
 internal sealed partial class PushSocket
 {
     // {"recover": {"epoch": "…", "offset": 17}} in the join payload; anything else there is no explicit recovery.
+    // (TryGetInt64 throws on anything but a number, so the kind is checked first: the payload is the client's.)
     private StreamPosition? ReadRecover(JsonElement parameters)
     {
         if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("recover", out var recover))
@@ -26,7 +27,8 @@ internal sealed partial class PushSocket
 
         if (recover.ValueKind == JsonValueKind.Object
             && recover.TryGetProperty("epoch", out var epoch) && epoch.ValueKind == JsonValueKind.String
-            && recover.TryGetProperty("offset", out var offset) && offset.TryGetInt64(out var value) && value >= 0)
+            && recover.TryGetProperty("offset", out var offset) && offset.ValueKind == JsonValueKind.Number
+            && offset.TryGetInt64(out var value) && value >= 0)
         {
             return new StreamPosition(epoch.GetString()!, value);
         }

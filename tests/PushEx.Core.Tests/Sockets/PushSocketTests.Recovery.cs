@@ -189,6 +189,9 @@ public sealed partial class PushSocketTests
     [InlineData("""{"recover":{"epoch":7,"offset":3}}""")]
     [InlineData("""{"recover":{"epoch":"E","offset":-1}}""")]
     [InlineData("""{"recover":{"epoch":"E","offset":1.5}}""")]
+    [InlineData("""{"recover":{"epoch":"E","offset":null}}""")]
+    [InlineData("""{"recover":{"epoch":"E","offset":"3"}}""")]
+    [InlineData("""{"recover":{"epoch":"E","offset":[3]}}""")]
     public async Task Join_MalformedRecover_IsIgnored_AndTheJoinSucceeds(string payload)
     {
         HistoryReadFor("t", afterOffset: long.MaxValue).SetResult(new HistoryRead(new StreamPosition("E", 8), false, []));

@@ -15,13 +15,19 @@ public sealed class PhoenixFrameFuzzTests
         var run = FuzzRun.FromEnvironment(nameof(PhoenixFrameFuzzTests), shortPassCases: 400);
         await using var server = await FuzzServer.StartAsync(run);
 
-        var figures = await server.RunAsync(RunCaseAsync);
+        var framesAfterClose = 0;
+        var figures = await server.RunAsync(async fuzzCase =>
+        {
+            var (written, answer) = await RunCaseAsync(fuzzCase);
+            Interlocked.Add(ref framesAfterClose, answer.FramesAfterClose);
+            return written;
+        });
 
         await server.AssertHealthyAfterRunAsync();
-        figures.Report("frames");
+        figures.Report("frames", $"{framesAfterClose} server frames after a close frame");
     }
 
-    private static async Task<int> RunCaseAsync(FuzzCase fuzzCase)
+    private static async Task<(int Written, ServerFrames Answer)> RunCaseAsync(FuzzCase fuzzCase)
     {
         var random = fuzzCase.Random;
         var isV2 = random.Next(3) != 0;
@@ -36,7 +42,7 @@ public sealed class PhoenixFrameFuzzTests
         var frames = messages.SelectMany(message => Encode(message, random)).ToList();
         var (written, answer, wasReset) = await WebSocketSession.RunAsync(fuzzCase.BaseAddress, query, random, frames, fuzzCase.CancellationToken);
         Assert.True(answer.CloseCode is not null || wasReset, $"The server ended the connection without a close frame, after {written} of {frames.Count} frames and {answer.Frames} frames of its own; the last message: {Describe(messages[^1])}");
-        return written;
+        return (written, answer);
     }
 
     private static string Describe(PhoenixFrame message) =>

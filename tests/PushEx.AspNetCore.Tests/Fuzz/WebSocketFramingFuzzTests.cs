@@ -17,14 +17,16 @@ public sealed class WebSocketFramingFuzzTests
         var run = FuzzRun.FromEnvironment(nameof(WebSocketFramingFuzzTests), shortPassCases: 500);
         await using var server = await FuzzServer.StartAsync(run);
 
+        var framesAfterClose = 0;
         var figures = await server.RunAsync(async fuzzCase =>
         {
             var (frames, endsMidFrame) = new WebSocketFramingGenerator(fuzzCase.Random, MaxFrameBytes).Next();
-            var (written, _, _) = await WebSocketSession.RunAsync(fuzzCase.BaseAddress, "vsn=2.0.0", fuzzCase.Random, frames, fuzzCase.CancellationToken, endsMidFrame);
+            var (written, answer, _) = await WebSocketSession.RunAsync(fuzzCase.BaseAddress, "vsn=2.0.0", fuzzCase.Random, frames, fuzzCase.CancellationToken, endsMidFrame);
+            Interlocked.Add(ref framesAfterClose, answer.FramesAfterClose);
             return written;
         });
 
         await server.AssertHealthyAfterRunAsync();
-        figures.Report("frames");
+        figures.Report("frames", $"{framesAfterClose} server frames after a close frame");
     }
 }

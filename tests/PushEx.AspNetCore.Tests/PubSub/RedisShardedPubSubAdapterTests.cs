@@ -29,6 +29,30 @@ public sealed class RedisShardedPubSubAdapterTests(RedisClusterFixture fixture) 
         Assert.Equal(["0", "0", "1"], counts.Order());
     }
 
+    [Fact]
+    public async Task LastSubscriberLeaves_TheShardSubscriptionIsReleased_NotBefore()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var host = await StartHostAsync();
+        var channel = $"{_prefix}h:{{t:t}}:channel";
+        var master = await fixture.Cluster.MasterOfKeyAsync(channel, cancellationToken);
+        await using var first = await JoinAsync(host, "t");
+        await using var second = await JoinAsync(host, "t");
+        Assert.Equal(1, await RedisCluster.ShardSubscribersAsync(master, channel, cancellationToken));
+
+        await second.SendTextAsync("""["3","4","t","phx_leave",{}]""");
+        Assert.Equal("""["3","4","t","phx_reply",{"status":"ok","response":{}}]""", await second.ReceiveTextAsync());
+        Assert.Equal("""["3","3","t","phx_close",{}]""", await second.ReceiveTextAsync());
+        await AssertNextFrameIsHeartbeatReplyAsync(second);
+        Assert.Equal(1, await RedisCluster.ShardSubscribersAsync(master, channel, cancellationToken));
+        await first.DisposeAsync();
+
+        await Eventually.TrueAsync(
+            () => RedisCluster.ShardSubscribersAsync(master, channel).GetAwaiter().GetResult() == 0,
+            "the node released the topic's shard channel once its last subscriber left",
+            TimeSpan.FromSeconds(30));
+    }
+
     protected override Task<PushExTestHost> StartHostAsync(Action<PushExOptions>? configureOptions = null) =>
         PushExTestHost.StartAsync(
             configureOptions,

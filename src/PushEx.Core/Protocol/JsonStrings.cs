@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -67,27 +66,5 @@ internal static class JsonStrings
         }
 
         return false;
-    }
-
-    /// <summary>True when <paramref name="json"/> is well-formed JSON whose every string and property name is valid.</summary>
-    public static bool AreAllValid(ReadOnlySequence<byte> json)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(json);
-            while (reader.Read())
-            {
-                if (reader.TokenType is (JsonTokenType.String or JsonTokenType.PropertyName) && !IsValid(in reader))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 }

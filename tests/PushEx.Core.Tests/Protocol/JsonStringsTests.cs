@@ -14,23 +14,23 @@ public sealed class JsonStringsTests
     [InlineData("""["\ud800\ud800"]""", false)]
     [InlineData("""["\ude00\ud83d"]""", false)]
     [InlineData("""{"a":""", false)]
-    public void AreAllValid_SplitIntoOneByteSegments_SameAnswerAsWhole(string json, bool expected)
+    public void TrySkipChecked_SplitIntoOneByteSegments_SameAnswerAsWhole(string json, bool expected)
     {
         // A string that spans segments is read another way (HasValueSequence); the answer must not depend on it.
         var bytes = Encoding.UTF8.GetBytes(json);
 
-        Assert.Equal(expected, JsonStrings.AreAllValid(new ReadOnlySequence<byte>(bytes)));
-        Assert.Equal(expected, JsonStrings.AreAllValid(OneByteSegments(bytes)));
+        Assert.Equal(expected, AllStringsValid(new ReadOnlySequence<byte>(bytes)));
+        Assert.Equal(expected, AllStringsValid(OneByteSegments(bytes)));
     }
 
     [Fact]
-    public void AreAllValid_UnescapedBytesNotUtf8_False()
+    public void TrySkipChecked_UnescapedBytesNotUtf8_False()
     {
         var bytes = Encoding.UTF8.GetBytes("""{"a":"X"}""");
         bytes[Array.IndexOf(bytes, (byte)'X')] = 0xFF;
 
-        Assert.False(JsonStrings.AreAllValid(new ReadOnlySequence<byte>(bytes)));
-        Assert.False(JsonStrings.AreAllValid(OneByteSegments(bytes)));
+        Assert.False(AllStringsValid(new ReadOnlySequence<byte>(bytes)));
+        Assert.False(AllStringsValid(OneByteSegments(bytes)));
     }
 
     [Fact]
@@ -44,6 +44,20 @@ public sealed class JsonStringsTests
         Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
         Assert.True(reader.Read());
         Assert.Equal(JsonTokenType.Number, reader.TokenType);
+    }
+
+    // The whole value read through TrySkipChecked; malformed JSON counts as invalid.
+    private static bool AllStringsValid(ReadOnlySequence<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            return reader.Read() && JsonStrings.TrySkipChecked(ref reader);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static ReadOnlySequence<byte> OneByteSegments(byte[] bytes)

@@ -23,6 +23,9 @@ internal sealed class RawConnection : IDisposable
     /// <summary>The bytes after the response head (WebSocket frames after a 101, or a body).</summary>
     public ReadOnlySpan<byte> AfterHead => _received.AsSpan(_headLength, _receivedLength - _headLength);
 
+    /// <summary>The response head read by <see cref="ReadStatusAsync"/>, status line included.</summary>
+    public string Head { get; private set; } = string.Empty;
+
     /// <summary>How the server ended the connection: null for the end of the stream, else the socket error (a reset).</summary>
     public string? EndReason { get; private set; }
 
@@ -82,6 +85,7 @@ internal sealed class RawConnection : IDisposable
             if (end >= 0)
             {
                 _headLength = end + 4;
+                Head = Encoding.Latin1.GetString(_received, 0, end);
                 var statusLine = Encoding.ASCII.GetString(_received, 0, _received.AsSpan(0, end).IndexOf("\r\n"u8) is var lineEnd and >= 0 ? lineEnd : end);
                 var parts = statusLine.Split(' ');
                 Assert.True(parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) && int.TryParse(parts[1], out _), $"Not an HTTP status line: {statusLine}");
@@ -103,6 +107,82 @@ internal sealed class RawConnection : IDisposable
         {
             Assert.True(_receivedLength < MaxReadBytes, $"The server sent more than {MaxReadBytes} bytes on one fuzz connection.");
         }
+    }
+
+    /// <summary>
+    /// Reads the body after the head as the head frames it (Content-Length, chunked, or up to the end of the stream);
+    /// false when the server hung up before the body was complete.
+    /// </summary>
+    public async Task<bool> ReadBodyAsync(CancellationToken cancellationToken)
+    {
+        if (HeaderValue("Content-Length") is { } declared)
+        {
+            var length = long.Parse(declared, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(length < MaxReadBytes, $"The server declared a {length}-byte body.");
+            while (_receivedLength - _headLength < length)
+            {
+                if (!await ReceiveMoreAsync(cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        if (HeaderValue("Transfer-Encoding") is { } coding && coding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            var at = _headLength;
+            while (true)
+            {
+                // A chunk: its size in hex, CRLF, the bytes, CRLF; the last has size 0 and is followed by an empty line.
+                int lineEnd;
+                while ((lineEnd = _received.AsSpan(at, _receivedLength - at).IndexOf("\r\n"u8)) < 0)
+                {
+                    if (!await ReceiveMoreAsync(cancellationToken))
+                    {
+                        return false;
+                    }
+                }
+
+                var sizeText = Encoding.ASCII.GetString(_received, at, lineEnd).Split(';')[0];
+                Assert.True(int.TryParse(sizeText, System.Globalization.NumberStyles.HexNumber, null, out var size) && size >= 0, $"Not a chunk size: {sizeText}");
+                var needed = at + lineEnd + 2 + size + 2;
+                while (_receivedLength < needed)
+                {
+                    Assert.True(_receivedLength < MaxReadBytes, $"The server sent more than {MaxReadBytes} bytes on one fuzz connection.");
+                    if (!await ReceiveMoreAsync(cancellationToken))
+                    {
+                        return false;
+                    }
+                }
+
+                if (size == 0)
+                {
+                    return true;
+                }
+
+                at = needed;
+            }
+        }
+
+        await ReadToEndAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>A header of the response head, or null.</summary>
+    public string? HeaderValue(string name)
+    {
+        foreach (var line in Head.Split("\r\n").Skip(1))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line.AsSpan(0, colon).Trim().Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return line[(colon + 1)..].Trim();
+            }
+        }
+
+        return null;
     }
 
     public void Dispose() => _socket.Dispose();

@@ -97,8 +97,11 @@ internal sealed class HandshakeGenerator(Random random, string authority)
                     valid = false;
                     break;
                 case 9:
-                    key = random.Next(4) switch { 0 => string.Empty, 1 => Convert.ToBase64String(Bytes(random.Next(0, 40))), 2 => "not base64!", _ => key + "\r\nSec-WebSocket-Key: " + Convert.ToBase64String(Bytes(16)) };
-                    upgradeWellFormed = valid = false;
+                    // A key must be 16 bytes in base64; one of random length may happen to be that.
+                    var keyLength = random.Next(0, 40);
+                    key = random.Next(4) switch { 0 => string.Empty, 1 => Convert.ToBase64String(Bytes(keyLength)), 2 => "not base64!", _ => key + "\r\nSec-WebSocket-Key: " + Convert.ToBase64String(Bytes(16)) };
+                    upgradeWellFormed &= key.Length == 24 && keyLength == 16;
+                    valid = false;
                     break;
                 case 10:
                     // ASP.NET Core takes a list that holds 13 ("13, 8") as 13.

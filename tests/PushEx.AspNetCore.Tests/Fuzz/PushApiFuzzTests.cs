@@ -22,6 +22,7 @@ public sealed class PushApiFuzzTests
         await using var server = await FuzzServer.StartAsync(run);
 
         var accepted = 0;
+        var resets = 0;
         var figures = await server.RunAsync(async fuzzCase =>
         {
             var generator = new PushApiRequestGenerator(fuzzCase.Random, fuzzCase.BaseAddress.Authority, MaxApiBodyBytes);
@@ -31,6 +32,7 @@ public sealed class PushApiFuzzTests
                 var request = generator.Next();
                 var answer = await HttpExchange.RunAsync(fuzzCase.BaseAddress, request.Bytes, request.EndsEarly, fuzzCase.Random, fuzzCase.CancellationToken);
                 AssertDefined(request, answer);
+                Interlocked.Add(ref resets, answer.WasReset ? 1 : 0);
                 Interlocked.Add(ref accepted, answer.Status == 200 ? 1 : 0);
             }
 
@@ -38,7 +40,7 @@ public sealed class PushApiFuzzTests
         });
 
         await server.AssertHealthyAfterRunAsync();
-        figures.Report("requests", $"{accepted} accepted");
+        figures.Report("requests", $"{resets} connections reset by the server, {accepted} accepted");
     }
 
     private static void AssertDefined(PushApiRequest request, HttpAnswer answer)

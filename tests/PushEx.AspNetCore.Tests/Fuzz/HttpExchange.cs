@@ -62,7 +62,7 @@ internal static class HttpExchange
             return;
         }
 
-        // Seen in long runs only, never replayed alone: a 413 sent while the client was still writing its body, after
+        // Seen once in a long run, never replayed alone (most likely: a 413 sent while the client was still writing, after
         // which Kestrel closes with the rest unread; the reset may cost the client the end of the body. Counted.
         Assert.True(complete || connection.EndReason is not null, "The server ended the connection cleanly in the middle of a response body.");
     }

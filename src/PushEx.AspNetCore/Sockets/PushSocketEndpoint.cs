@@ -107,9 +107,10 @@ internal sealed partial class PushSocketEndpoint
                 SubProtocol = phoenixOffered ? PhoenixSubprotocol.Name : null,
             }).ConfigureAwait(false);
 
-            transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, ArrayPool<byte>.Shared, _services.TimeProvider, _logger, context.Abort);
+            var stream = context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream;
+            transport = new WebSocketTransport(webSocket, _services.Options.MaxFrameBytes, ArrayPool<byte>.Shared, _services.TimeProvider, _logger, context.Abort, stream);
             socket = new PushSocket(_services, transport, serializer, connection.Assigns, connection.SocketId, connection.PresenceIdentifier, connection.ExpiresAt);
-            if (context.Features.Get<ActivityTrackingUpgradeFeature>()?.Stream is { } stream)
+            if (stream is not null)
             {
                 stream.Socket = socket;
             }

@@ -14,6 +14,10 @@ internal sealed partial class WebSocketTransport
             Message = "A client sent a frame over the limit of {MaxFrameBytes} bytes; the socket is closed with 1009.")]
         public static partial void FrameTooBig(ILogger logger, int maxFrameBytes);
 
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, EventName = "ClosedByWebSocket",
+            Message = "The WebSocket refused a client frame and closed the socket itself with {CloseCode}.")]
+        public static partial void ClosedByWebSocket(ILogger logger, ushort? closeCode, Exception exception);
+
         [LoggerMessage(EventId = 2104, Level = LogLevel.Error, EventName = "SocketFailed",
             Message = "A socket failed unexpectedly; it is closed with 1011.")]
         public static partial void SocketFailed(ILogger logger, Exception exception);

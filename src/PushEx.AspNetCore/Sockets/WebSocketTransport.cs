@@ -9,14 +9,24 @@ namespace PushEx.AspNetCore.Sockets;
 /// Carries one <see cref="PushSocket"/> over an accepted <see cref="WebSocket"/>. While idle it waits with a
 /// zero-byte read, so it holds no receive buffer; a buffer is rented only while a frame is being read and
 /// returned right after. Frames over the size limit close with 1009. (Text that is not UTF-8 never gets here:
-/// .NET's WebSocket closes with 1007 itself.)
+/// .NET's WebSocket closes with 1007 itself, and with 1002 on a framing error.)
+/// Once a close frame is on the wire, whoever sent it, the connection ends through the close handshake, bounded by
+/// <see cref="CloseTimeout"/>, never through a reset: a server that resets with the client's bytes unread makes the
+/// client's kernel drop what it had received, the close frame included.
 /// </summary>
 internal sealed partial class WebSocketTransport : ISocketTransport
 {
     /// <summary>How long the client gets to answer a close frame before the connection is dropped.</summary>
     internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// After the WebSocket's own close, how long the client may stay silent before the connection ends: its answer to
+    /// the close arrives within a round trip, so a silence this long means it is all in (or lost inside the WebSocket).
+    /// </summary>
+    internal static readonly TimeSpan LingerQuietTime = TimeSpan.FromSeconds(1);
+
     private const int InitialReceiveBufferBytes = 4 * 1024;
+    private const int LingerBufferBytes = 1024;
 
     private readonly WebSocket _webSocket;
     private readonly int _maxFrameBytes;
@@ -24,11 +34,14 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action _abortConnection;
+    private readonly ClientActivityStream? _connection;
     private ITimer? _closeTimer;
+    private ITimer? _dropTimer;
     private volatile bool _ended;
 
-    public WebSocketTransport(WebSocket webSocket, int maxFrameBytes, ArrayPool<byte> bufferPool, TimeProvider timeProvider, ILogger logger, Action abortConnection)
+    public WebSocketTransport(WebSocket webSocket, int maxFrameBytes, ArrayPool<byte> bufferPool, TimeProvider timeProvider, ILogger logger, Action abortConnection, ClientActivityStream? connection = null)
     {
+        _connection = connection;
         _webSocket = webSocket;
         _maxFrameBytes = maxFrameBytes;
         _receiveBuffer = new ReceiveBuffer(bufferPool);
@@ -38,19 +51,43 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken) =>
-        _webSocket.SendAsync(frame, isBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        _connection is { CloseFrameSent: true }
+            ? ValueTask.FromException(new IOException("The server's close frame has been written; nothing may follow it."))
+            : _webSocket.SendAsync(frame, isBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
 
     public async ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
     {
         if (!_ended && _webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             // A client that never answers the close frame must not hold the connection open.
-            _closeTimer = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).Abort(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
+            _closeTimer = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).Drop(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
             await _webSocket.CloseOutputAsync((WebSocketCloseStatus)code, reason, cancellationToken).ConfigureAwait(false);
         }
     }
 
+    /// <summary>
+    /// Drops the connection, unless the server's close frame is already going out: then it gets until
+    /// <see cref="CloseTimeout"/> to end through the close handshake, as a reset now could only cost the client that
+    /// close. That is the case when a send fails because the WebSocket closed by itself meanwhile.
+    /// </summary>
     public void Abort()
+    {
+        if (_connection is { CloseFrameSent: true })
+        {
+            var timer = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).Drop(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
+            if (Interlocked.CompareExchange(ref _dropTimer, timer, null) is not null)
+            {
+                timer.Dispose();
+            }
+
+            return;
+        }
+
+        Drop();
+    }
+
+    // Ends the connection at once, close frame or not.
+    private void Drop()
     {
         _webSocket.Abort();
         if (_ended)
@@ -71,9 +108,18 @@ internal sealed partial class WebSocketTransport : ISocketTransport
     /// <summary>Reads frames and hands them to the socket until the connection ends; then waits for the close to be written.</summary>
     public async Task RunAsync(PushSocket socket, CancellationToken connectionAborted)
     {
+        var linger = false;
         try
         {
             await ReceiveLoopAsync(socket, connectionAborted).ConfigureAwait(false);
+        }
+        catch (WebSocketException ex) when (_connection is { CloseFrameSent: true } connection && _webSocket.State == WebSocketState.Aborted)
+        {
+            // The WebSocket refused a client frame and closed by itself (1002, 1007), or the client broke the
+            // protocol after our close. The outbox stops here: its own close finds the close frame already sent.
+            Log.ClosedByWebSocket(_logger, connection.CloseCode, ex);
+            socket.Close(connection.CloseCode is { } code ? (SocketCloseCode)code : SocketCloseCode.ProtocolError, string.Empty);
+            linger = true;
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -89,8 +135,14 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         {
             await socket.OnClosedAsync().ConfigureAwait(false);
             await WaitForCloseAsync(socket).ConfigureAwait(false);
+            if (linger)
+            {
+                await LingerAsync().ConfigureAwait(false);
+            }
+
             _ended = true;
             _closeTimer?.Dispose();
+            Volatile.Read(ref _dropTimer)?.Dispose();
         }
     }
 
@@ -187,6 +239,58 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         }
     }
 
+    // The WebSocket no longer reads, so the client's bytes since the refused frame (its answer to the close among them)
+    // are read raw and dropped until its close frame, its end of stream, a silence or the close timeout; the request
+    // then ends with nothing unread, and the server's close reaches the client.
+    // (A connection the server aborts meanwhile fails the read.)
+    private async Task LingerAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(LingerBufferBytes);
+        var deadline = _timeProvider.GetTimestamp() + (long)(CloseTimeout.TotalSeconds * _timeProvider.TimestampFrequency);
+        using var quiet = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _timeProvider);
+        try
+        {
+            while (true)
+            {
+                var left = _timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), deadline);
+                if (left <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                quiet.CancelAfter(left < LingerQuietTime ? left : LingerQuietTime);
+                var read = await _connection!.ReadAsync(buffer.AsMemory(0, LingerBufferBytes), quiet.Token).ConfigureAwait(false);
+                if (read == 0 || EndsWithClientClose(buffer.AsSpan(0, read)))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // Silent for too long, or gone: either way there is nothing more to wait for.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // True when the bytes end with a whole client close frame (masked, at most 125 bytes of payload); a client writes
+    // its close frame in one piece, so its end is where a read ends.
+    private static bool EndsWithClientClose(ReadOnlySpan<byte> bytes)
+    {
+        for (var start = Math.Max(0, bytes.Length - 131); start <= bytes.Length - 6; start++)
+        {
+            if (bytes[start] == 0x88 && (bytes[start + 1] & 0x80) != 0 && start + 6 + (bytes[start + 1] & 0x7F) == bytes.Length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task WaitForCloseAsync(PushSocket socket)
     {
         if (!socket.IsClosing || _webSocket.State is WebSocketState.Aborted or WebSocketState.Closed)
@@ -200,7 +304,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         }
         catch (TimeoutException)
         {
-            Abort();
+            Drop();
         }
     }
 

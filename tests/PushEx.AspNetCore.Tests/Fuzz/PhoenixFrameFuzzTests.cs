@@ -15,18 +15,16 @@ public sealed class PhoenixFrameFuzzTests
         var run = FuzzRun.FromEnvironment(nameof(PhoenixFrameFuzzTests), shortPassCases: 400);
         await using var server = await FuzzServer.StartAsync(run);
 
-        var framesAfterClose = 0;
         var withoutClose = 0;
         var figures = await server.RunAsync(async fuzzCase =>
         {
             var (written, answer) = await RunCaseAsync(fuzzCase);
-            Interlocked.Add(ref framesAfterClose, answer.FramesAfterClose);
             Interlocked.Add(ref withoutClose, answer.CloseCode is null ? 1 : 0);
             return written;
         });
 
         await server.AssertHealthyAfterRunAsync();
-        figures.Report("frames", $"{framesAfterClose} server frames after a close frame, {withoutClose} connections ended without a close frame");
+        figures.Report("frames", $"{withoutClose} connections ended without a close frame");
     }
 
     private static async Task<(int Written, ServerFrames Answer)> RunCaseAsync(FuzzCase fuzzCase)
@@ -43,10 +41,11 @@ public sealed class PhoenixFrameFuzzTests
 
         var frames = messages.SelectMany(message => Encode(message, random)).ToList();
         var (written, answer, wasReset) = await WebSocketSession.RunAsync(fuzzCase.BaseAddress, query, random, frames, fuzzCase.CancellationToken);
-        // A connection the server ended cleanly without a close frame is counted, not failed: seen in long runs only
-        // (1 in ~4 000 connections, never replayed alone), after a text frame that is not UTF-8, where ASP.NET Core's
-        // WebSocket closes by itself (1007) while PushEx's outbox is writing. Reported with the figures (docs/fuzzing.md).
-        _ = wasReset;
+        // A connection the server ended without a close frame is counted, not failed, only when the connection was
+        // reset: after the WebSocket's own close (1002, 1007) a reset from the server's side still drops the close the
+        // client's kernel had received now and then, a cause not found yet (docs/fuzzing.md). A clean end without a
+        // close fails.
+        Assert.True(answer.CloseCode is not null || wasReset, $"The server ended the connection cleanly without a close frame, after {written} of {frames.Count} frames and {answer.Frames} frames of its own; the last message: {Describe(messages[^1])}");
         return (written, answer);
     }
 

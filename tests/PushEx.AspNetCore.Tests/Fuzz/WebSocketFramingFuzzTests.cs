@@ -17,16 +17,14 @@ public sealed class WebSocketFramingFuzzTests
         var run = FuzzRun.FromEnvironment(nameof(WebSocketFramingFuzzTests), shortPassCases: 500);
         await using var server = await FuzzServer.StartAsync(run);
 
-        var framesAfterClose = 0;
         var figures = await server.RunAsync(async fuzzCase =>
         {
             var (frames, endsMidFrame) = new WebSocketFramingGenerator(fuzzCase.Random, MaxFrameBytes).Next();
-            var (written, answer, _) = await WebSocketSession.RunAsync(fuzzCase.BaseAddress, "vsn=2.0.0", fuzzCase.Random, frames, fuzzCase.CancellationToken, endsMidFrame);
-            Interlocked.Add(ref framesAfterClose, answer.FramesAfterClose);
+            var (written, _, _) = await WebSocketSession.RunAsync(fuzzCase.BaseAddress, "vsn=2.0.0", fuzzCase.Random, frames, fuzzCase.CancellationToken, endsMidFrame);
             return written;
         });
 
         await server.AssertHealthyAfterRunAsync();
-        figures.Report("frames", $"{framesAfterClose} server frames after a close frame");
+        figures.Report("frames");
     }
 }

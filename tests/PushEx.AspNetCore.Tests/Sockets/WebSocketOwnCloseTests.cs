@@ -58,8 +58,8 @@ public sealed class WebSocketOwnCloseTests
                 Assert.True(await connection.TryWriteAsync((byte[])[.. offendingFrame(random), .. heartbeat, .. ClientFrames.CloseFrame(random)], cancellationToken));
                 await reading.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
 
-                var answer = ServerFrames.Parse(connection.AfterHead);
-                Assert.True(answer.FramesAfterClose == 0, $"Round {round}: {answer.FramesAfterClose} frames followed the server's close.");
+                var answer = ServerFrames.Parse(connection.AfterHead, wasReset: connection.EndReason is not null);
+                // ServerFrames.Parse fails on a frame after the close.
                 if (answer.CloseCode is null)
                 {
                     // Open: a reset from the server's side of the connection, after the transport has read the client's

@@ -35,7 +35,8 @@ public sealed class WebSocketOwnCloseTests
 
     private static async Task AssertOwnCloseAsync(Func<Random, byte[]> offendingFrame, ushort expectedCode)
     {
-        await using var host = await PushExTestHost.StartAsync();
+        // A send queue large enough that the pushes never close the socket for overflow (1013) before the bad frame.
+        await using var host = await PushExTestHost.StartAsync(options => options.SocketSendQueueLimit = 256 * 1024 * 1024);
         var statistics = host.GetRequiredService<ConnectionStatistics>();
         using var pushing = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var pushes = PushWithoutPauseAsync(host.GetRequiredService<IPushPublisher>(), pushing.Token);

@@ -254,6 +254,7 @@ public sealed class RedisClusterModeTests(RedisClusterFixture fixture) : IClassF
                 var meta = await KeySlotAsync(port, channels.History(topic)[0]!);
                 Assert.True(meta == await KeySlotAsync(port, channels.History(topic)[1]!), $"Prefix '{prefix}', topic '{topic}': meta and log in different slots.");
                 Assert.True(meta == await KeySlotAsync(port, channels.TopicName(topic)), $"Prefix '{prefix}', topic '{topic}': channel and history in different slots.");
+                Assert.True(meta == await KeySlotAsync(port, channels.SlotKey(topic)!), $"Prefix '{prefix}', topic '{topic}': the slot key is not in the history's slot.");
                 Assert.True(channels.Topic(topic).IsSharded);
             }
         }

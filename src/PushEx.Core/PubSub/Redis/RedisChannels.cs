@@ -50,6 +50,9 @@ internal sealed class RedisChannels(string prefix, bool sharded = false)
         return [tagged + "meta", tagged + "log"];
     }
 
+    /// <summary>A key in the slot of everything of the topic (its history keys, its shard channel), to find that slot.</summary>
+    public RedisKey SlotKey(string topic) => _historyPrefix + topic + "}";
+
     /// <summary>The hash of the resume positions recorded for a socket id.</summary>
     public RedisKey ResumePositions(string socketId) => _resumePrefix + socketId + "}";
 }

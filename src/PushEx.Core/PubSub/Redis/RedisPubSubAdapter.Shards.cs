@@ -32,7 +32,7 @@ internal sealed partial class RedisPubSubAdapter
     public bool IsDegraded => _downSlots is not null;
 
     public bool IsUnavailableFor(string topic) =>
-        _downSlots is { } down && down[_connection!.HashSlot(_channels.History(topic)[0])];
+        _downSlots is { } down && down[_connection!.HashSlot(_channels.SlotKey(topic))];
 
     private void RequestShardCheck()
     {

@@ -57,6 +57,13 @@ public sealed class PushExOptions
     public bool DisconnectSocketsOnShutdown { get; set; }
 
     /// <summary>
+    /// Serves sockets on Kestrel's connection itself where the app wired PushEx into Kestrel
+    /// (<c>builder.WebHost.UsePushExTransport()</c>) and the connection allows it (HTTP/1.1, TLS below PushEx). Default
+    /// true; false serves every socket as an upgraded HTTP request, as without the wiring.
+    /// </summary>
+    public bool ServeSocketsOnConnection { get; set; } = true;
+
+    /// <summary>
     /// The bound on each shutdown stage: draining the pushes accepted before the drain, disconnecting sockets, then the
     /// pushes accepted meanwhile. Default 10 seconds.
     /// </summary>

@@ -35,6 +35,14 @@ internal sealed partial class PushSocketEndpoint
             Message = "A socket upgrade was refused with 429: its socket id already has PushEx:MaxSocketsPerSocketId ({Limit}) sockets open on this node.")]
         public static partial void TooManySocketsForId(ILogger logger, int limit);
 
+        [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, EventName = "SocketOpened",
+            Message = "A socket opened over the {Transport} transport.")]
+        public static partial void SocketOpened(ILogger logger, string transport);
+
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Debug, EventName = "HandshakeAbandoned",
+            Message = "A socket accepted on Kestrel's connection ended before its 101 was written.")]
+        public static partial void HandshakeAbandoned(ILogger logger, Exception exception);
+
         [LoggerMessage(EventId = 2004, Level = LogLevel.Error, EventName = "ConnectCrashed",
             Message = "The socket handler threw while connecting a socket; the upgrade was refused with 403.")]
         public static partial void ConnectCrashed(ILogger logger, Exception exception);

@@ -35,7 +35,8 @@ internal sealed partial class PushSocketEndpoint
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!HttpMethods.IsGet(request.Method))
+        // An HTTP/2 WebSocket is an extended CONNECT (RFC 8441) rather than a GET.
+        if (!HttpMethods.IsGet(request.Method) && !(HttpMethods.IsConnect(request.Method) && context.WebSockets.IsWebSocketRequest))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
@@ -94,6 +95,14 @@ internal sealed partial class PushSocketEndpoint
             return;
         }
 
+        if (ConnectionToTake(context) is { } takeover)
+        {
+            // The HTTP layer now finishes; the socket's 101 and frames are written on the connection itself.
+            takeover.Take(new ConnectionSocket(this, connection, serializer, request.Headers.SecWebSocketKey.ToString(), phoenixOffered, reserved is true));
+            context.Response.StatusCode = StatusCodes.Status101SwitchingProtocols;
+            return;
+        }
+
         WebSocket webSocket;
         WebSocketTransport transport;
         PushSocket socket;
@@ -126,15 +135,22 @@ internal sealed partial class PushSocketEndpoint
         }
 
         using var disposeWebSocket = webSocket;
+        OnOpened(socket, UpgradeTransport);
+        await transport.RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // Called once a socket is open and before its transport runs, whichever path it took.
+    private void OnOpened(PushSocket socket, string transport)
+    {
+        Log.SocketOpened(_logger, transport);
+        _services.Metrics.SocketOpened(transport);
         if (_disconnectOnShutdown && _drain.IsDrainingAfterRegistration())
         {
-            // The drain began after the check above, and may have listed the open sockets before this one registered:
-            // this socket closes itself as the drain would have closed it.
+            // The drain began after the check in HandleAsync, and may have listed the open sockets before this one
+            // registered: this socket closes itself as the drain would have closed it.
             Log.OpenedWhileDraining(_logger);
             socket.Close(SocketCloseCode.ServiceRestart, "service restart");
         }
-
-        await transport.RunAsync(socket, context.RequestAborted).ConfigureAwait(false);
     }
 
     // True when a place was held for the socket id (PushEx:MaxSocketsPerSocketId), false when the id has no room, null

@@ -50,10 +50,33 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         _abortConnection = abortConnection;
     }
 
-    public ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken) =>
-        _connection is { CloseFrameSent: true }
-            ? ValueTask.FromException(new IOException("The server's close frame has been written; nothing may follow it."))
-            : _webSocket.SendAsync(frame, isBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+    public ValueTask SendAsync(OutboundFrame frame, CancellationToken cancellationToken)
+    {
+        if (_connection is { CloseFrameSent: true })
+        {
+            return ValueTask.FromException(new IOException("The server's close frame has been written; nothing may follow it."));
+        }
+
+        var type = frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        return frame.Prefix.IsEmpty
+            ? _webSocket.SendAsync(frame.Body, type, endOfMessage: true, cancellationToken)
+            : SendJoinedAsync(frame, type, cancellationToken);
+    }
+
+    // The two parts go out as one WebSocket message; the buffer is rented only for the write.
+    private async ValueTask SendJoinedAsync(OutboundFrame frame, WebSocketMessageType type, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
+        try
+        {
+            frame.CopyTo(buffer);
+            await _webSocket.SendAsync(buffer.AsMemory(0, frame.Length), type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     public async ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
     {

@@ -22,6 +22,7 @@ internal sealed class PushMetrics
     private readonly Counter<long> _recovered;
     private readonly Counter<long> _recoveriesFailed;
     private readonly Counter<long> _limitsExceeded;
+    private readonly Counter<long> _socketsOpened;
     private readonly Histogram<double> _deliveryTime;
 
     public PushMetrics(IMeterFactory meterFactory, SocketRegistry sockets, TopicRegistry topics)
@@ -43,6 +44,10 @@ internal sealed class PushMetrics
             "pushex.limits.exceeded",
             "{refusal}",
             "Frames, joins, upgrades and API calls refused (or sockets closed) for going over a limit; the pushex.limit tag names the PushEx option.");
+        _socketsOpened = Meter.CreateCounter<long>(
+            "pushex.sockets.opened",
+            "{socket}",
+            "Sockets opened; the pushex.transport tag says how: on Kestrel's connection (connection) or as an upgraded HTTP request (upgrade).");
         _deliveryTime = Meter.CreateHistogram<double>("pushex.push.delivery_time", "ms", "Time from acceptance to broadcast.");
     }
 
@@ -68,6 +73,9 @@ internal sealed class PushMetrics
 
     /// <summary>Counts one refusal under <paramref name="limit"/>, the name of the <see cref="PushExOptions"/> property that set it.</summary>
     public void LimitExceeded(string limit) => _limitsExceeded.Add(1, new KeyValuePair<string, object?>("pushex.limit", limit));
+
+    /// <summary>Counts a socket opened over <paramref name="transport"/>: <c>connection</c> or <c>upgrade</c>.</summary>
+    public void SocketOpened(string transport) => _socketsOpened.Add(1, new KeyValuePair<string, object?>("pushex.transport", transport));
 
     public void DeliveryTime(double milliseconds) => _deliveryTime.Record(milliseconds);
 

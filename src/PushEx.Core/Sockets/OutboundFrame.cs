@@ -17,6 +17,9 @@ internal readonly record struct OutboundFrame(ReadOnlyMemory<byte> Prefix, ReadO
     {
     }
 
+    /// <summary>A pong carrying a ping's payload: it goes through the outbox so it never lands inside another frame.</summary>
+    public static OutboundFrame Pong(ReadOnlyMemory<byte> payload) => new(payload, isBinary: true) { IsPong = true };
+
     /// <summary>A push for one subscription.</summary>
     public OutboundFrame(Subscription subscription, Push push, ReadOnlyMemory<byte> body)
         : this(subscription.FramePrefix, body, IsBinary: false)
@@ -27,9 +30,19 @@ internal readonly record struct OutboundFrame(ReadOnlyMemory<byte> Prefix, ReadO
 
     public int Length => Prefix.Length + Body.Length;
 
+    /// <summary>True for a pong answering the client's ping (a transport that answers pings itself never queues one).</summary>
+    public bool IsPong { get; private init; }
+
     /// <summary>The subscription a push frame is for; null for any other frame.</summary>
     public Subscription? Subscription { get; }
 
     /// <summary>The push a push frame carries; null for any other frame.</summary>
     public Push? Push { get; }
+
+    /// <summary>Copies the whole frame, prefix then body, to <paramref name="destination"/>.</summary>
+    public void CopyTo(Span<byte> destination)
+    {
+        Prefix.Span.CopyTo(destination);
+        Body.Span.CopyTo(destination[Prefix.Length..]);
+    }
 }

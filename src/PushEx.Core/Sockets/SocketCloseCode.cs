@@ -15,6 +15,9 @@ internal enum SocketCloseCode
     /// <summary>1002: a frame that does not follow the protocol.</summary>
     ProtocolError = 1002,
 
+    /// <summary>1007: a text message that is not UTF-8.</summary>
+    InvalidPayloadData = 1007,
+
     /// <summary>1008: the client broke a limit (PushEx:MaxFramesPerSecond); phoenix.js reconnects after its backoff.</summary>
     PolicyViolation = 1008,
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using PushEx.Instrumentation;
 
@@ -66,6 +65,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     /// <summary>Queues a frame; false when the socket is closing or the frame overflowed the queue (which closes it).</summary>
     public bool TryEnqueue(OutboundFrame frame)
     {
+        bool writeHere;
         lock (_lock)
         {
             if (_close is not null)
@@ -85,9 +85,26 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 
             _frames.Enqueue(frame);
             _queuedBytes += frame.Length;
-            StartWriterIfIdle();
-            return true;
+            if (_writing)
+            {
+                return true;
+            }
+
+            _writing = true;
+            writeHere = _transport.WritesInline;
+            if (!writeHere)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
         }
+
+        if (writeHere)
+        {
+            // The transport only copies into the connection's buffer: cheaper here than a pool thread per socket.
+            _ = WriteLoopAsync(inline: true);
+        }
+
+        return true;
     }
 
     /// <summary>Closes after the frames already queued have been written. Only the first close counts.</summary>
@@ -104,7 +121,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
         }
     }
 
-    void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync();
+    void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync(inline: false);
 
     // Called under the lock.
     private void BeginClose(PendingClose close)
@@ -150,20 +167,35 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
         }
     }
 
-    private async Task WriteLoopAsync()
+    // Writes every frame queued, then flushes them together, until nothing is left. Run inline (on the thread that
+    // queued a frame) it only writes frames: the close, with its resume-position record, is left to a pool thread.
+    private async Task WriteLoopAsync(bool inline)
     {
+        var unflushed = false;
         while (true)
         {
-            OutboundFrame frame;
+            var hasFrame = false;
+            OutboundFrame frame = default;
             PendingClose? close = null;
             lock (_lock)
             {
                 if (_frames.TryDequeue(out frame))
                 {
+                    hasFrame = true;
                     _queuedBytes -= frame.Length;
+                }
+                else if (unflushed)
+                {
+                    // Flush below.
                 }
                 else if (_close is not null && !_closeSent)
                 {
+                    if (inline)
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                        return;
+                    }
+
                     _closeSent = true;
                     close = _close;
                 }
@@ -176,7 +208,21 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 
             try
             {
-                if (close is not null)
+                if (hasFrame)
+                {
+                    await _transport.SendAsync(frame, CancellationToken.None).ConfigureAwait(false);
+                    unflushed = true;
+                    if (frame.Push is { } push)
+                    {
+                        frame.Subscription!.MarkWritten(push);
+                    }
+                }
+                else if (close is null)
+                {
+                    unflushed = false;
+                    await _transport.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                else
                 {
                     if (_beforeCloseFrame is { } beforeCloseFrame)
                     {
@@ -185,19 +231,6 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 
                     await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
                     Complete();
-                }
-                else if (frame.Prefix.IsEmpty)
-                {
-                    await _transport.SendAsync(frame.Body, frame.IsBinary, CancellationToken.None).ConfigureAwait(false);
-                }
-                else
-                {
-                    await SendJoinedAsync(frame).ConfigureAwait(false);
-                }
-
-                if (frame.Push is { } push)
-                {
-                    frame.Subscription!.MarkWritten(push);
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -224,22 +257,6 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 
                 return;
             }
-        }
-    }
-
-    // The two parts go out as one WebSocket message; the buffer is rented only for the write.
-    private async ValueTask SendJoinedAsync(OutboundFrame frame)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(frame.Length);
-        try
-        {
-            frame.Prefix.Span.CopyTo(buffer);
-            frame.Body.Span.CopyTo(buffer.AsSpan(frame.Prefix.Length));
-            await _transport.SendAsync(buffer.AsMemory(0, frame.Length), frame.IsBinary, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -1,8 +1,10 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PushEx.Sockets;
@@ -37,10 +39,20 @@ public sealed class PushExTestHost : IAsyncDisposable
         ISocketHandler? handler = null,
         Action<WebApplication>? configureApp = null,
         Action<IPushExBuilder>? configurePushEx = null,
-        Action<IEndpointConventionBuilder>? configureEndpoints = null)
+        Action<IEndpointConventionBuilder>? configureEndpoints = null,
+        Action<ListenOptions>? configureListen = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        if (configureListen is null)
+        {
+            // As the sample does: sockets run on Kestrel's connection.
+            builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0").UsePushExTransport();
+        }
+        else
+        {
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, configureListen));
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         if (Environment.GetEnvironmentVariable("PUSHEX_TEST_LOG") == "1")
@@ -87,7 +99,7 @@ public sealed class PushExTestHost : IAsyncDisposable
 
     /// <summary>The socket URL with the given query, e.g. <c>ws://127.0.0.1:PORT/push_socket/websocket?vsn=2.0.0</c>.</summary>
     public Uri SocketUri(string query = "vsn=2.0.0", string socketPath = "/push_socket") =>
-        new($"ws://{BaseAddress.Authority}{socketPath}/websocket{(query.Length > 0 ? "?" + query : string.Empty)}");
+        new($"{(BaseAddress.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{BaseAddress.Authority}{socketPath}/websocket{(query.Length > 0 ? "?" + query : string.Empty)}");
 
     public T GetRequiredService<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();

@@ -12,7 +12,8 @@ public sealed class PushMeterReader : IDisposable
     private readonly MeterListener _listener = new();
     private long _total;
 
-    public PushMeterReader(IServiceProvider services, string instrumentName)
+    /// <summary>Reads <paramref name="instrumentName"/>; given <paramref name="tag"/>, only the measurements carrying that tag value.</summary>
+    public PushMeterReader(IServiceProvider services, string instrumentName, (string Key, string Value)? tag = null)
     {
         var factory = services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -22,7 +23,13 @@ public sealed class PushMeterReader : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, measurement, _, _) => Interlocked.Add(ref _total, measurement));
+        _listener.SetMeasurementEventCallback<long>((_, measurement, tags, _) =>
+        {
+            if (tag is not { } wanted || HasTag(tags, wanted))
+            {
+                Interlocked.Add(ref _total, measurement);
+            }
+        });
         _listener.Start();
     }
 
@@ -30,4 +37,17 @@ public sealed class PushMeterReader : IDisposable
     public long Total => Interlocked.Read(ref _total);
 
     public void Dispose() => _listener.Dispose();
+
+    private static bool HasTag(ReadOnlySpan<KeyValuePair<string, object?>> tags, (string Key, string Value) wanted)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == wanted.Key && Equals(tag.Value, wanted.Value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

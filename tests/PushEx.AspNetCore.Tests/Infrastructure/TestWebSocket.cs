@@ -24,12 +24,13 @@ public sealed class TestWebSocket : IAsyncDisposable
 
     public ClientWebSocket Socket { get; }
 
-    public static async Task<TestWebSocket> ConnectAsync(Uri uri, Action<ClientWebSocketOptions>? configure = null)
+    /// <summary>Connects; through <paramref name="invoker"/> when given (an HTTP/2 WebSocket needs one).</summary>
+    public static async Task<TestWebSocket> ConnectAsync(Uri uri, Action<ClientWebSocketOptions>? configure = null, HttpMessageInvoker? invoker = null)
     {
         var socket = new ClientWebSocket();
         configure?.Invoke(socket.Options);
         using var timeout = new CancellationTokenSource(DefaultTimeout);
-        await socket.ConnectAsync(uri, timeout.Token);
+        await socket.ConnectAsync(uri, invoker, timeout.Token);
         return new TestWebSocket(socket);
     }
 

@@ -116,7 +116,7 @@ public sealed class WebSocketTransportTests : IDisposable
         var transport = new WebSocketTransport(pair.Server, _services.Options.MaxFrameBytes, _pool, TimeProvider.System, NullLogger.Instance, () => Interlocked.Increment(ref connectionAborts));
 
         // Far more than the kernel buffers between the two ends hold: this write cannot finish while the client reads nothing.
-        var send = transport.SendAsync(new byte[1024 * 1024], isBinary: true, CancellationToken.None).AsTask();
+        var send = transport.SendAsync(new OutboundFrame(new byte[1024 * 1024], isBinary: true), CancellationToken.None).AsTask();
         transport.Abort();
 
         var failure = await Record.ExceptionAsync(() => send.WaitAsync(Timeout, TestContext.Current.CancellationToken));

@@ -8,7 +8,7 @@ namespace PushEx.Benchmarks.Infrastructure;
 /// </summary>
 internal sealed class CountingTransport(DeliveryCounter counter) : ISocketTransport
 {
-    public ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken)
+    public ValueTask SendAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         counter.Signal();
         return ValueTask.CompletedTask;

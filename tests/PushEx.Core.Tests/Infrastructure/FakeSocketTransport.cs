@@ -45,10 +45,12 @@ internal sealed class FakeSocketTransport : ISocketTransport
 
     public int CloseCalls => Volatile.Read(ref _closeCalls);
 
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> frame, bool isBinary, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         ThrowIfAborted();
-        var sent = new SentFrame(frame.ToArray(), isBinary);
+        var data = new byte[frame.Length];
+        frame.CopyTo(data);
+        var sent = new SentFrame(data, frame.IsBinary);
         if (BeforeSend is { } hook)
         {
             await UnlessAbortedAsync(hook(sent));

@@ -1,0 +1,429 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using PushEx.Sockets;
+
+namespace PushEx.AspNetCore.Sockets.Connections;
+
+/// <summary>
+/// Carries one <see cref="PushSocket"/> as RFC 6455 frames straight over Kestrel's connection, with nothing of the
+/// HTTP request left: an idle socket is this object, one pending read and the socket itself. A message is unmasked
+/// into a pooled buffer only while it is being handled. Writes land in the connection's output and go out with one
+/// flush per batch (<see cref="SocketOutbox"/>), so they cost no pool thread and no system call per frame.
+/// Client frames are judged as §5–7 ask of a server: masked, no RSV bits or unknown opcodes, control frames short and
+/// whole, fragments in order, text valid UTF-8, messages within the limit (1009), close codes valid. A violation
+/// closes with 1002 (1007 for text, 1009 for size); from then on frames are skipped unread until the client's close.
+/// Once the server's close frame is out, the connection ends when the client answers, at its end of stream, or after
+/// <see cref="CloseTimeout"/>; never with a reset while the client may still read the close.
+/// </summary>
+internal sealed partial class ConnectionWebSocket : ISocketTransport
+{
+    /// <summary>How long the client gets to answer a close frame before the connection is dropped.</summary>
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private const int InitialMessageBytes = 1024;
+
+    private readonly ConnectionContext _connection;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly int _maxMessageBytes;
+    private readonly ReceiveBuffer _message = new(ArrayPool<byte>.Shared);
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    // Receive state, touched only by the receive loop.
+    private int _messageLength;
+    private FrameOpcode? _messageOpcode;
+    private bool _failed;
+    private ulong _skip;
+
+    private ITimer? _closeTimer;
+    private volatile bool _closeFrameWritten;
+    private volatile bool _ended;
+
+    public ConnectionWebSocket(ConnectionContext connection, int maxMessageBytes, TimeProvider timeProvider, ILogger logger)
+    {
+        _connection = connection;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        _maxMessageBytes = maxMessageBytes;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public bool WritesInline => true;
+
+    public ValueTask SendAsync(OutboundFrame frame, CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        var opcode = frame.IsPong ? FrameOpcode.Pong : frame.IsBinary ? FrameOpcode.Binary : FrameOpcode.Text;
+        ServerFrames.Write(_output, opcode, frame.Prefix.Span, frame.Body.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        return FlushOutputAsync(cancellationToken);
+    }
+
+    public ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        ServerFrames.WriteClose(_output, (ushort)code, reason);
+        _closeFrameWritten = true;
+
+        // A client that never answers the close frame must not hold the connection open.
+        _closeTimer = _timeProvider.CreateTimer(static state => ((ConnectionWebSocket)state!).Drop(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
+        return FlushOutputAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Drops the connection, unless the server's close frame is already written: the close timer then ends it if the
+    /// client does not answer, as a reset now could cost the client that close.
+    /// </summary>
+    public void Abort()
+    {
+        if (!_closeFrameWritten)
+        {
+            Drop();
+        }
+    }
+
+    /// <summary>Reads frames and hands them to the socket until the connection ends; then waits for the close to be written.</summary>
+    public async Task RunAsync(PushSocket socket)
+    {
+        try
+        {
+            await ReceiveLoopAsync(socket).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away without a close handshake, or the connection was dropped: how most sockets end.
+            Log.ConnectionLost(_logger, ex);
+        }
+        catch (Exception ex)
+        {
+            Log.SocketFailed(_logger, ex);
+            socket.Close(SocketCloseCode.InternalError, "server error");
+        }
+        finally
+        {
+            _message.Release();
+            await socket.OnClosedAsync().ConfigureAwait(false);
+            await WaitForCloseAsync(socket).ConfigureAwait(false);
+            _ended = true;
+            _closeTimer?.Dispose();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(PushSocket socket)
+    {
+        while (true)
+        {
+            // One pending read per idle socket: Kestrel's transport waits for data without a buffer.
+            var result = await _input.ReadAsync().ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                return;
+            }
+
+            var buffer = result.Buffer;
+            var step = Step.NeedMore;
+            try
+            {
+                if (!buffer.IsEmpty)
+                {
+                    socket.MarkActivity();
+                }
+
+                while ((step = NextFrame(socket, ref buffer)) is Step.Handled or Step.Message)
+                {
+                    if (step == Step.Message)
+                    {
+                        await HandleMessageAsync(socket).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (step == Step.ClientClosed || result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask HandleMessageAsync(PushSocket socket)
+    {
+        try
+        {
+            if (!socket.IsClosing)
+            {
+                var isBinary = _messageOpcode == FrameOpcode.Binary;
+                await socket.HandleFrameAsync(_message.Array.AsMemory(0, _messageLength), isBinary, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            EndMessage();
+        }
+    }
+
+    // Takes one frame off the front of the buffer, or says that more bytes are needed for it.
+    private Step NextFrame(PushSocket socket, ref ReadOnlySequence<byte> buffer)
+    {
+        if (_skip > 0)
+        {
+            var skipped = (ulong)buffer.Length < _skip ? buffer.Length : (long)_skip;
+            buffer = buffer.Slice(skipped);
+            _skip -= (ulong)skipped;
+            if (_skip > 0)
+            {
+                return Step.NeedMore;
+            }
+        }
+
+        if (!FrameHeader.TryRead(buffer, out var header))
+        {
+            return Step.NeedMore;
+        }
+
+        if (_failed)
+        {
+            // After a violation only the client's close matters; whatever else it sends is skipped unread.
+            return header.Opcode == FrameOpcode.Close ? Step.ClientClosed : Skip(ref buffer, header);
+        }
+
+        if (Violation(header) is { } violation)
+        {
+            Fail(socket, violation.Code, violation.Reason);
+            return Skip(ref buffer, header);
+        }
+
+        // Whole frames only; the checks above bound how long one may be.
+        if (header.PayloadLength > (ulong)(buffer.Length - header.Length))
+        {
+            return Step.NeedMore;
+        }
+
+        var payload = buffer.Slice(header.Length, (long)header.PayloadLength);
+        buffer = buffer.Slice(payload.End);
+        switch (header.Opcode)
+        {
+            case FrameOpcode.Ping:
+                var pong = new byte[payload.Length];
+                header.Unmask(payload, pong);
+                socket.Send(OutboundFrame.Pong(pong));
+                return Step.Handled;
+            case FrameOpcode.Pong:
+                return Step.Handled;
+            case FrameOpcode.Close:
+                AnswerClientClose(socket, header, payload);
+                return Step.ClientClosed;
+            default:
+                return AppendToMessage(socket, header, payload);
+        }
+    }
+
+    private Step AppendToMessage(PushSocket socket, in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        var length = (int)payload.Length;
+        if (header.Opcode != FrameOpcode.Continuation)
+        {
+            _messageOpcode = header.Opcode;
+            _message.Rent(Math.Min(Math.Max(length, InitialMessageBytes), _maxMessageBytes));
+        }
+        else if (_messageLength + length > _message.Array.Length)
+        {
+            _message.Grow(Math.Min(Math.Max(_messageLength + length, _message.Array.Length * 2), _maxMessageBytes), _messageLength);
+        }
+
+        header.Unmask(payload, _message.Array.AsSpan(_messageLength));
+        _messageLength += length;
+        if (!header.Fin)
+        {
+            return Step.Handled;
+        }
+
+        if (_messageOpcode == FrameOpcode.Text && !Utf8.IsValid(_message.Array.AsSpan(0, _messageLength)))
+        {
+            Fail(socket, SocketCloseCode.InvalidPayloadData, "invalid UTF-8");
+            return Step.Handled;
+        }
+
+        return Step.Message;
+    }
+
+    // What RFC 6455 forbids in a client frame's head (§5.1–5.5), and the size limit.
+    private (SocketCloseCode Code, string Reason)? Violation(in FrameHeader header)
+    {
+        if (header.Rsv != 0)
+        {
+            return (SocketCloseCode.ProtocolError, "reserved bits set");
+        }
+
+        if (!Enum.IsDefined(header.Opcode))
+        {
+            return (SocketCloseCode.ProtocolError, "reserved opcode");
+        }
+
+        if (!header.Masked)
+        {
+            return (SocketCloseCode.ProtocolError, "unmasked frame");
+        }
+
+        if (header.PayloadLength > long.MaxValue)
+        {
+            return (SocketCloseCode.ProtocolError, "bad length");
+        }
+
+        if (header.IsControl)
+        {
+            return header.Fin && header.PayloadLength <= FrameHeader.MaxControlPayload
+                ? null
+                : (SocketCloseCode.ProtocolError, "bad control frame");
+        }
+
+        if ((header.Opcode == FrameOpcode.Continuation) != (_messageOpcode is not null))
+        {
+            return (SocketCloseCode.ProtocolError, header.Opcode == FrameOpcode.Continuation ? "continuation without a message" : "message interrupted");
+        }
+
+        if ((ulong)_messageLength + header.PayloadLength > (ulong)_maxMessageBytes)
+        {
+            Log.MessageTooBig(_logger, _maxMessageBytes);
+            return (SocketCloseCode.MessageTooBig, "frame too big");
+        }
+
+        return null;
+    }
+
+    // Answers the client's close, echoing its code as Cowboy does; frames still queued are moot now.
+    private void AnswerClientClose(PushSocket socket, in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        Span<byte> body = stackalloc byte[FrameHeader.MaxControlPayload];
+        body = body[..(int)payload.Length];
+        header.Unmask(payload, body);
+        if (body.Length == 0)
+        {
+            socket.Close(SocketCloseCode.NormalClosure, string.Empty);
+            return;
+        }
+
+        var code = body.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(body) : (ushort)0;
+        if (!IsValidCloseCode(code))
+        {
+            Log.ProtocolViolation(_logger, "invalid close code");
+            socket.Close(SocketCloseCode.ProtocolError, string.Empty);
+        }
+        else if (!Utf8.IsValid(body[2..]))
+        {
+            Log.ProtocolViolation(_logger, "close reason not UTF-8");
+            socket.Close(SocketCloseCode.InvalidPayloadData, string.Empty);
+        }
+        else
+        {
+            socket.Close((SocketCloseCode)code, string.Empty);
+        }
+    }
+
+    // The codes a peer may send (§7.4): the registered ones, less those that must never be on the wire, and 3000–4999.
+    private static bool IsValidCloseCode(ushort code) =>
+        code is (>= 1000 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
+
+    private void Fail(PushSocket socket, SocketCloseCode code, string reason)
+    {
+        Log.ProtocolViolation(_logger, reason);
+        _failed = true;
+        EndMessage();
+        socket.Close(code, reason);
+    }
+
+    private Step Skip(ref ReadOnlySequence<byte> buffer, in FrameHeader header)
+    {
+        buffer = buffer.Slice(header.Length);
+        _skip = header.PayloadLength;
+        return Step.Handled;
+    }
+
+    private void EndMessage()
+    {
+        _message.Release();
+        _messageLength = 0;
+        _messageOpcode = null;
+    }
+
+    private async Task WaitForCloseAsync(PushSocket socket)
+    {
+        if (!socket.IsClosing || socket.Completion.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            await socket.Completion.WaitAsync(CloseTimeout, _timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Drop();
+        }
+    }
+
+    private ValueTask FlushOutputAsync(CancellationToken cancellationToken)
+    {
+        var flush = _output.FlushAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            ThrowIfEnded(flush.Result);
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitFlushAsync(flush);
+
+        static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => ThrowIfEnded(await flush.ConfigureAwait(false));
+    }
+
+    private static void ThrowIfEnded(FlushResult result)
+    {
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            throw new IOException("The connection ended before the frames were sent.");
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closeFrameWritten)
+        {
+            throw new IOException("The server's close frame has been written; nothing may follow it.");
+        }
+    }
+
+    // Ends the connection at once, close frame or not.
+    private void Drop()
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        _connection.Abort(new ConnectionAbortedException("PushEx dropped the socket's connection."));
+        _input.CancelPendingRead();
+    }
+
+    private enum Step
+    {
+        NeedMore,
+        Handled,
+        Message,
+        ClientClosed,
+    }
+}

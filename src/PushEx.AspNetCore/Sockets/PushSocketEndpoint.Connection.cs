@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using PushEx.AspNetCore.Sockets.Connections;
+using PushEx.Protocol;
+using PushEx.Sockets;
+
+namespace PushEx.AspNetCore.Sockets;
+
+internal sealed partial class PushSocketEndpoint
+{
+    private const string ConnectionTransport = "connection";
+    private const string UpgradeTransport = "upgrade";
+
+    // The GUID of RFC 6455 §4.2.2 that the accept key hashes with the client's key.
+    private static readonly byte[] AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8.ToArray();
+
+    /// <summary>
+    /// The connection the handshake came on, when the socket can run on it: PushEx is wired into Kestrel on it
+    /// (and not switched off), the request is HTTP/1.1 with nothing of its response written, and any TLS runs below
+    /// PushEx. Otherwise (HTTP/2, a TLS endpoint wired above TLS, a host other than Kestrel) null: the socket is then
+    /// served as an upgraded request.
+    /// </summary>
+    private ConnectionTakeover? ConnectionToTake(HttpContext context)
+    {
+        if (!_services.Options.ServeSocketsOnConnection || ConnectionTakeover.For(context) is not { IsTaken: false } takeover)
+        {
+            return null;
+        }
+
+        var tls = context.Features.Get<ITlsConnectionFeature>() is not null;
+        return HttpProtocol.IsHttp11(context.Request.Protocol) && !context.Response.HasStarted && (!tls || takeover.IsBelowTls)
+            ? takeover
+            : null;
+    }
+
+    private static void WriteAccept(PipeWriter output, string clientKey, bool phoenixSubprotocol)
+    {
+        Span<byte> keyAndGuid = stackalloc byte[128];
+        var keyLength = Encoding.ASCII.GetBytes(clientKey.AsSpan().Trim(), keyAndGuid);
+        AcceptGuid.CopyTo(keyAndGuid[keyLength..]);
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+#pragma warning disable CA5350 // RFC 6455 fixes SHA-1 for the accept key: it proves a WebSocket server answered, it guards no secret.
+        SHA1.HashData(keyAndGuid[..(keyLength + AcceptGuid.Length)], hash);
+#pragma warning restore CA5350
+
+        var response = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "
+            + Convert.ToBase64String(hash)
+            + (phoenixSubprotocol ? "\r\nSec-WebSocket-Protocol: " + PhoenixSubprotocol.Name : string.Empty)
+            + "\r\n\r\n";
+        output.Write(Encoding.ASCII.GetBytes(response));
+    }
+
+    /// <summary>A socket accepted on the fast path, run by <see cref="PushExConnectionMiddleware"/> once the HTTP layer let go.</summary>
+    private sealed class ConnectionSocket(
+        PushSocketEndpoint endpoint,
+        AcceptedConnection accepted,
+        PhoenixSerializer serializer,
+        string clientKey,
+        bool phoenixSubprotocol,
+        bool reserved) : SocketHandoff
+    {
+        public override async Task RunAsync(ConnectionContext connection)
+        {
+            var services = endpoint._services;
+            ConnectionWebSocket transport;
+            PushSocket socket;
+            try
+            {
+                WriteAccept(connection.Transport.Output, clientKey, phoenixSubprotocol);
+                await connection.Transport.Output.FlushAsync().ConfigureAwait(false);
+                transport = new ConnectionWebSocket(connection, services.Options.MaxFrameBytes, services.TimeProvider, endpoint._logger);
+                socket = new PushSocket(services, transport, serializer, accepted.Assigns, accepted.SocketId, accepted.PresenceIdentifier, accepted.ExpiresAt);
+                socket.Open();
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                // The client left before its 101 went out.
+                Log.HandshakeAbandoned(endpoint._logger, ex);
+                return;
+            }
+            finally
+            {
+                Abandon();
+            }
+
+            endpoint.OnOpened(socket, ConnectionTransport);
+            await transport.RunAsync(socket).ConfigureAwait(false);
+        }
+
+        public override void Abandon()
+        {
+            if (reserved)
+            {
+                reserved = false;
+                endpoint._services.Sockets.EndReservation(accepted.SocketId!);
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@ using PushEx.Topics;
 // Run: dotnet PushEx.BenchServer.dll --urls http://127.0.0.1:PORT [--Redis HOST:PORT] (Redis: one node of a cluster).
 var builder = WebApplication.CreateBuilder(args);
 BenchHost.Configure(builder);
+builder.WebHost.UsePushExTransport();
 var pushEx = builder.Services.AddPushEx()
     .AddSocketHandler<AcceptAllSocketHandler>()
     .AllowApiWithEndpointAuthorizationOnly();

@@ -1,3 +1,5 @@
+using PushEx.AspNetCore.Tests.Infrastructure;
+
 namespace PushEx.AspNetCore.Tests.Fuzz;
 
 /// <summary>

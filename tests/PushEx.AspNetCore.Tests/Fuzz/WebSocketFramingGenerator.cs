@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using PushEx.AspNetCore.Tests.Infrastructure;
 
 namespace PushEx.AspNetCore.Tests.Fuzz;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using PushEx.AspNetCore.Tests.Infrastructure;
 
 namespace PushEx.AspNetCore.Tests.Fuzz;
 

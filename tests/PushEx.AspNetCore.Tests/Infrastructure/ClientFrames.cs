@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace PushEx.AspNetCore.Tests.Fuzz;
+namespace PushEx.AspNetCore.Tests.Infrastructure;
 
 /// <summary>
 /// Writes client WebSocket frames (RFC 6455 §5.2) byte by byte, including the ones a conforming client never sends:

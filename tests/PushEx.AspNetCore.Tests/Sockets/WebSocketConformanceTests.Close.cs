@@ -120,7 +120,8 @@ public sealed partial class WebSocketConformanceTests
         await client.SendFrameAsync(Text, "not json"u8);
         var frame = await client.ReceiveFrameAsync();
         Assert.True(frame is { Opcode: Close } && frame.CloseCode == ProtocolError, $"Expected a close with 1002, got {frame}.");
-        Assert.Equal(ConnectionEnd.EndOfStream, await client.ReceiveEndAsync(CloseAnswerWait));
+        var end = await client.ReceiveEndAsync(CloseAnswerWait);
+        Assert.True(end == ConnectionEnd.EndOfStream, $"The client never answered the server's close, and the server ended TCP with a {end}, not a clean end of stream.");
     }
 
     // The server answers the client's close with the given code, as its last frame, then ends TCP cleanly.
@@ -128,6 +129,7 @@ public sealed partial class WebSocketConformanceTests
     {
         var frame = await client.ReceiveFrameAsync();
         Assert.True(frame is { Opcode: Close, Fin: true } && frame.CloseCode == expectedCode, $"Expected a close with {expectedCode}, got {frame}.");
-        Assert.Equal(ConnectionEnd.EndOfStream, await client.ReceiveEndAsync());
+        var end = await client.ReceiveEndAsync();
+        Assert.True(end == ConnectionEnd.EndOfStream, $"After answering the client's close with {expectedCode}, the server ended TCP with a {end}, not a clean end of stream.");
     }
 }

@@ -39,9 +39,11 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
     private FrameOpcode? _messageOpcode;
     private bool _failed;
     private ulong _skip;
+    private Utf8Check _utf8;
 
     private ITimer? _closeTimer;
     private volatile bool _closeFrameWritten;
+    private volatile bool _closeSent;
     private volatile bool _ended;
 
     public ConnectionWebSocket(ConnectionContext connection, int maxMessageBytes, TimeProvider timeProvider, ILogger logger)
@@ -77,8 +79,35 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
         _closeFrameWritten = true;
 
         // A client that never answers the close frame must not hold the connection open.
-        _closeTimer = _timeProvider.CreateTimer(static state => ((ConnectionWebSocket)state!).Drop(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
-        return FlushOutputAsync(cancellationToken);
+        _closeTimer = _timeProvider.CreateTimer(static state => ((ConnectionWebSocket)state!).OnCloseTimeout(), this, CloseTimeout, Timeout.InfiniteTimeSpan);
+        var flush = FlushOutputAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            _closeSent = true;
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitCloseSentAsync(flush);
+    }
+
+    private async ValueTask AwaitCloseSentAsync(ValueTask flush)
+    {
+        await flush.ConfigureAwait(false);
+        _closeSent = true;
+    }
+
+    // The client did not answer the close in time. If the close went out, the connection ends cleanly (the client
+    // keeps what it was sent); if even the close is stuck behind a client that reads nothing, it is dropped.
+    private void OnCloseTimeout()
+    {
+        if (_closeSent)
+        {
+            _input.CancelPendingRead();
+        }
+        else
+        {
+            Drop();
+        }
     }
 
     /// <summary>
@@ -204,7 +233,11 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
         if (Violation(header) is { } violation)
         {
             Fail(socket, violation.Code, violation.Reason);
-            return Skip(ref buffer, header);
+
+            // A bad close is still the client's close; a length that cannot be real cannot be skipped either.
+            return header.Opcode == FrameOpcode.Close ? Step.ClientClosed
+                : header.PayloadLength > long.MaxValue ? SkipHead(ref buffer, header)
+                : Skip(ref buffer, header);
         }
 
         // Whole frames only; the checks above bound how long one may be.
@@ -247,18 +280,13 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
 
         header.Unmask(payload, _message.Array.AsSpan(_messageLength));
         _messageLength += length;
-        if (!header.Fin)
-        {
-            return Step.Handled;
-        }
-
-        if (_messageOpcode == FrameOpcode.Text && !Utf8.IsValid(_message.Array.AsSpan(0, _messageLength)))
+        if (_messageOpcode == FrameOpcode.Text && !_utf8.Check(_message.Array.AsSpan(0, _messageLength), header.Fin))
         {
             Fail(socket, SocketCloseCode.InvalidPayloadData, "invalid UTF-8");
             return Step.Handled;
         }
 
-        return Step.Message;
+        return header.Fin ? Step.Message : Step.Handled;
     }
 
     // What RFC 6455 forbids in a client frame's head (§5.1–5.5), and the size limit.
@@ -353,11 +381,18 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
         return Step.Handled;
     }
 
+    private static Step SkipHead(ref ReadOnlySequence<byte> buffer, in FrameHeader header)
+    {
+        buffer = buffer.Slice(header.Length);
+        return Step.Handled;
+    }
+
     private void EndMessage()
     {
         _message.Release();
         _messageLength = 0;
         _messageOpcode = null;
+        _utf8 = default;
     }
 
     private async Task WaitForCloseAsync(PushSocket socket)

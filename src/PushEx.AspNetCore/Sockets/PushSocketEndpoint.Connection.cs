@@ -64,24 +64,48 @@ internal sealed partial class PushSocketEndpoint
         bool phoenixSubprotocol,
         bool reserved) : SocketHandoff
     {
-        public override async Task RunAsync(ConnectionContext connection)
+        // Not async itself: once the 101 is out, the task returned is the transport's own run, so nothing of the
+        // handshake waits alongside an idle socket.
+        public override Task RunAsync(ConnectionContext connection)
+        {
+            try
+            {
+                WriteAccept(connection.Transport.Output, clientKey, phoenixSubprotocol);
+                var flush = connection.Transport.Output.FlushAsync();
+                return flush.IsCompletedSuccessfully ? Open(connection) : OpenAfterAsync(flush, connection);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                return Abandoned(ex);
+            }
+        }
+
+        private async Task OpenAfterAsync(ValueTask<FlushResult> flush, ConnectionContext connection)
+        {
+            try
+            {
+                await flush.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                await Abandoned(ex).ConfigureAwait(false);
+                return;
+            }
+
+            await Open(connection).ConfigureAwait(false);
+        }
+
+        // Opens the socket on the connection and returns its run.
+        private Task Open(ConnectionContext connection)
         {
             var services = endpoint._services;
             ConnectionWebSocket transport;
             PushSocket socket;
             try
             {
-                WriteAccept(connection.Transport.Output, clientKey, phoenixSubprotocol);
-                await connection.Transport.Output.FlushAsync().ConfigureAwait(false);
                 transport = new ConnectionWebSocket(connection, services.Options.MaxFrameBytes, services.TimeProvider, endpoint._logger);
                 socket = new PushSocket(services, transport, serializer, accepted.Assigns, accepted.SocketId, accepted.PresenceIdentifier, accepted.ExpiresAt);
                 socket.Open();
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
-            {
-                // The client left before its 101 went out.
-                Log.HandshakeAbandoned(endpoint._logger, ex);
-                return;
             }
             finally
             {
@@ -89,7 +113,15 @@ internal sealed partial class PushSocketEndpoint
             }
 
             endpoint.OnOpened(socket, ConnectionTransport);
-            await transport.RunAsync(socket).ConfigureAwait(false);
+            return transport.RunAsync(socket);
+        }
+
+        // The client left before its 101 went out.
+        private Task Abandoned(Exception exception)
+        {
+            Abandon();
+            Log.HandshakeAbandoned(endpoint._logger, exception);
+            return Task.CompletedTask;
         }
 
         public override void Abandon()

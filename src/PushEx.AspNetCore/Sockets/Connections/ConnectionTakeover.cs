@@ -1,17 +1,15 @@
-using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 
 namespace PushEx.AspNetCore.Sockets.Connections;
 
 /// <summary>
-/// A connection's offer to carry a socket itself. <see cref="PushExConnectionMiddleware"/> puts one in the
-/// connection's items; the socket endpoint finds it from the handshake request and, when the socket may take the fast
+/// A connection's offer to carry a socket itself. <see cref="PushExConnectionMiddleware"/> sets one as a feature of
+/// the connection the HTTP layer sees (so it is gone with the handshake); the socket endpoint finds it from the handshake request and, when the socket may take the fast
 /// path, hands over what runs the socket; once Kestrel's HTTP layer has let go of the connection, the middleware runs it.
 /// </summary>
 internal sealed class ConnectionTakeover(bool isBelowTls)
 {
-    private static readonly object ItemKey = typeof(ConnectionTakeover);
-
     private volatile SocketHandoff? _handoff;
 
     /// <summary>True when TLS, if any, runs below the middleware, so it sees the client's bytes decrypted.</summary>
@@ -23,14 +21,7 @@ internal sealed class ConnectionTakeover(bool isBelowTls)
     public bool IsTaken => _handoff is not null;
 
     /// <summary>The offer for the connection a request came on, or null when the middleware does not run on it.</summary>
-    public static ConnectionTakeover? For(HttpContext context) =>
-        context.Features.Get<IConnectionItemsFeature>()?.Items is { } items && items.TryGetValue(ItemKey, out var offer)
-            ? offer as ConnectionTakeover
-            : null;
-
-    public void OfferOn(IDictionary<object, object?> items) => items[ItemKey] = this;
-
-    public static void Withdraw(IDictionary<object, object?> items) => items.Remove(ItemKey);
+    public static ConnectionTakeover? For(HttpContext context) => context.Features.Get<ConnectionTakeover>();
 
     /// <summary>Takes the connection over: from now on the HTTP layer reads an end of stream and its writes go nowhere.</summary>
     public void Take(SocketHandoff handoff) => _handoff = handoff;
@@ -40,7 +31,7 @@ internal sealed class ConnectionTakeover(bool isBelowTls)
 internal abstract class SocketHandoff
 {
     /// <summary>Writes the 101 and runs the socket until it ends.</summary>
-    public abstract Task RunAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection);
+    public abstract Task RunAsync(ConnectionContext connection);
 
     /// <summary>The socket will never run (the connection failed before the HTTP layer let go of it).</summary>
     public abstract void Abandon();

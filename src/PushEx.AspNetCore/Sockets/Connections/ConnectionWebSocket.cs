@@ -122,12 +122,50 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
         }
     }
 
-    /// <summary>Reads frames and hands them to the socket until the connection ends; then waits for the close to be written.</summary>
+    /// <summary>
+    /// Reads frames and hands them to the socket until the connection ends; then waits for the close to be written.
+    /// One method, so that an idle socket waits in a single state machine.
+    /// </summary>
     public async Task RunAsync(PushSocket socket)
     {
         try
         {
-            await ReceiveLoopAsync(socket).ConfigureAwait(false);
+            while (true)
+            {
+                // One pending read per idle socket: Kestrel's transport waits for data without a buffer.
+                var result = await _input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                var step = Step.NeedMore;
+                try
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        socket.MarkActivity();
+                    }
+
+                    while ((step = NextFrame(socket, ref buffer)) is Step.Handled or Step.Message)
+                    {
+                        if (step == Step.Message)
+                        {
+                            await HandleMessageAsync(socket).ConfigureAwait(false);
+                        }
+                    }
+                }
+                finally
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (step == Step.ClientClosed || result.IsCompleted)
+                {
+                    return;
+                }
+            }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -146,46 +184,6 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
             await WaitForCloseAsync(socket).ConfigureAwait(false);
             _ended = true;
             _closeTimer?.Dispose();
-        }
-    }
-
-    private async Task ReceiveLoopAsync(PushSocket socket)
-    {
-        while (true)
-        {
-            // One pending read per idle socket: Kestrel's transport waits for data without a buffer.
-            var result = await _input.ReadAsync().ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
-                return;
-            }
-
-            var buffer = result.Buffer;
-            var step = Step.NeedMore;
-            try
-            {
-                if (!buffer.IsEmpty)
-                {
-                    socket.MarkActivity();
-                }
-
-                while ((step = NextFrame(socket, ref buffer)) is Step.Handled or Step.Message)
-                {
-                    if (step == Step.Message)
-                    {
-                        await HandleMessageAsync(socket).ConfigureAwait(false);
-                    }
-                }
-            }
-            finally
-            {
-                _input.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            if (step == Step.ClientClosed || result.IsCompleted)
-            {
-                return;
-            }
         }
     }
 

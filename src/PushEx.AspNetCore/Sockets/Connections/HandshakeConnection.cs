@@ -27,6 +27,7 @@ internal sealed class HandshakeConnection : ConnectionContext
         _heartbeat = new HeartbeatRelay(connection.Features.Get<IConnectionHeartbeatFeature>());
         Features = new FeatureCollection(connection.Features);
         Features.Set<IConnectionHeartbeatFeature>(_heartbeat);
+        Features.Set(takeover);
         Transport = new DuplexPipe(new HandshakeReader(connection.Transport.Input, takeover), new HandshakeWriter(connection.Transport.Output, takeover));
     }
 
@@ -85,42 +86,32 @@ internal sealed class HandshakeConnection : ConnectionContext
     // Kestrel's connection keeps every heartbeat callback for its whole life; this one forgets the HTTP layer's.
     private sealed class HeartbeatRelay : IConnectionHeartbeatFeature
     {
-        private readonly Lock _lock = new();
-        private List<(Action<object> Action, object State)>? _callbacks = [];
+        private static readonly (Action<object> Action, object State)[] Detached = [];
+
+        // Replaced whole on every change, never changed in place: a beat reads one consistent array without a lock.
+        private (Action<object> Action, object State)[] _callbacks = [];
 
         public HeartbeatRelay(IConnectionHeartbeatFeature? connection) =>
             connection?.OnHeartbeat(static state => ((HeartbeatRelay)state).Beat(), this);
 
         public void OnHeartbeat(Action<object> action, object state)
         {
-            lock (_lock)
+            while (true)
             {
-                _callbacks?.Add((action, state));
-            }
-        }
-
-        public void Detach()
-        {
-            lock (_lock)
-            {
-                _callbacks = null;
-            }
-        }
-
-        private void Beat()
-        {
-            (Action<object> Action, object State)[] callbacks;
-            lock (_lock)
-            {
-                if (_callbacks is not { Count: > 0 })
+                var current = Volatile.Read(ref _callbacks);
+                if (ReferenceEquals(current, Detached)
+                    || Interlocked.CompareExchange(ref _callbacks, [.. current, (action, state)], current) == current)
                 {
                     return;
                 }
-
-                callbacks = [.. _callbacks];
             }
+        }
 
-            foreach (var (action, state) in callbacks)
+        public void Detach() => Volatile.Write(ref _callbacks, Detached);
+
+        private void Beat()
+        {
+            foreach (var (action, state) in Volatile.Read(ref _callbacks))
             {
                 action(state);
             }

@@ -15,17 +15,14 @@ internal sealed class PushExConnectionMiddleware(ConnectionDelegate next)
     {
         // TLS set up by an earlier middleware decrypts below this one; TLS added after it would be above, out of reach.
         var takeover = new ConnectionTakeover(isBelowTls: connection.Features.Get<ITlsConnectionFeature>() is not null);
-        var handoff = await ServeHttpAsync(connection, takeover).ConfigureAwait(false);
-        if (handoff is not null)
-        {
-            await handoff.RunAsync(connection).ConfigureAwait(false);
-        }
+
+        // No local holds the handoff across the socket's long await: an idle socket keeps only what it needs.
+        await ((await ServeHttpAsync(connection, takeover).ConfigureAwait(false))?.RunAsync(connection) ?? Task.CompletedTask).ConfigureAwait(false);
     }
 
     // Its own method, so that nothing the HTTP layer built stays reachable from the socket's long await.
     private async Task<SocketHandoff?> ServeHttpAsync(ConnectionContext connection, ConnectionTakeover takeover)
     {
-        takeover.OfferOn(connection.Items);
         var handshake = new HandshakeConnection(connection, takeover);
         try
         {
@@ -39,7 +36,6 @@ internal sealed class PushExConnectionMiddleware(ConnectionDelegate next)
         finally
         {
             handshake.Detach();
-            ConnectionTakeover.Withdraw(connection.Items);
         }
 
         return takeover.Handoff;

@@ -210,7 +210,7 @@ internal sealed partial class PushSocket
     // The outbox calls this once everything queued before a close is written, right before the close frame: a client
     // told to go (a drain's 1012, a rebalance) may reconnect to another node within milliseconds, and its rejoin must
     // find where it stands already recorded.
-    private ValueTask RecordResumePositionsAsync() => SaveResumePositionsOnceAsync(SnapshotChannels());
+    internal ValueTask RecordResumePositionsAsync() => SaveResumePositionsOnceAsync(SnapshotChannels());
 
     private async Task SaveResumePositionsAsync(Subscription[] ended)
     {

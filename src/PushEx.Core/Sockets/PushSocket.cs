@@ -44,7 +44,7 @@ internal sealed partial class PushSocket
     {
         _services = services;
         _serializer = serializer;
-        _outbox = new SocketOutbox(transport, services.Options.SocketSendQueueLimit, services.TimeProvider, services.Metrics, services.SocketLogger, RecordResumePositionsAsync);
+        _outbox = new SocketOutbox(transport, services, this);
         Assigns = assigns;
         SocketId = socketId;
         PresenceIdentifier = presenceIdentifier;

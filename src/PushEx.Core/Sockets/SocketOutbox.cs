@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using PushEx.Instrumentation;
 
 namespace PushEx.Sockets;
 
@@ -22,11 +20,8 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     internal static readonly TimeSpan CloseWriteTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ISocketTransport _transport;
-    private readonly int _maxQueuedBytes;
-    private readonly TimeProvider _timeProvider;
-    private readonly PushMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly Func<ValueTask>? _beforeCloseFrame;
+    private readonly SocketServices _services;
+    private readonly PushSocket? _owner;
     private readonly Lock _lock = new();
     private readonly Queue<OutboundFrame> _frames = new();
     private long _queuedBytes;
@@ -36,15 +31,13 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ITimer? _closeDeadline;
 
-    // beforeCloseFrame runs once every frame queued before the close is written, just before the close frame.
-    public SocketOutbox(ISocketTransport transport, int maxQueuedBytes, TimeProvider timeProvider, PushMetrics metrics, ILogger logger, Func<ValueTask>? beforeCloseFrame = null)
+    // The owner records its resume positions once every frame queued before the close is written, just before the
+    // close frame. (The owner and its services rather than a callback and copies of each: an idle socket's bytes.)
+    public SocketOutbox(ISocketTransport transport, SocketServices services, PushSocket? owner)
     {
-        _beforeCloseFrame = beforeCloseFrame;
-        _metrics = metrics;
         _transport = transport;
-        _maxQueuedBytes = maxQueuedBytes;
-        _timeProvider = timeProvider;
-        _logger = logger;
+        _services = services;
+        _owner = owner;
     }
 
     /// <summary>Completes once the close frame has been written, or writing has failed for good.</summary>
@@ -73,10 +66,11 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 return false;
             }
 
-            if (_frames.Count > 0 && _queuedBytes + frame.Length > _maxQueuedBytes)
+            var maxQueuedBytes = _services.Options.SocketSendQueueLimit;
+            if (_frames.Count > 0 && _queuedBytes + frame.Length > maxQueuedBytes)
             {
-                Log.SendQueueOverflow(_logger, _queuedBytes + frame.Length, _maxQueuedBytes);
-                _metrics.SlowConsumer();
+                Log.SendQueueOverflow(_services.SocketLogger, _queuedBytes + frame.Length, maxQueuedBytes);
+                _services.Metrics.SlowConsumer();
                 _frames.Clear();
                 _queuedBytes = 0;
                 BeginClose(new PendingClose(SocketCloseCode.TryAgainLater, "send queue overflow"));
@@ -131,7 +125,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
         // Armed for every close, not only an overflow: the write ahead of the close (or the close frame itself) may
         // be stuck on a client that stopped reading, and nothing else would ever end that socket (the idle sweeper
         // skips sockets already closing).
-        _closeDeadline = _timeProvider.CreateTimer(static state => ((SocketOutbox)state!).AbortIfCloseNotWritten(), this, CloseWriteTimeout, Timeout.InfiniteTimeSpan);
+        _closeDeadline = _services.TimeProvider.CreateTimer(static state => ((SocketOutbox)state!).AbortIfCloseNotWritten(), this, CloseWriteTimeout, Timeout.InfiniteTimeSpan);
         StartWriterIfIdle();
     }
 
@@ -140,7 +134,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
         if (!_completed.Task.IsCompleted)
         {
             // Aborting fails the stuck write; the write loop then completes the outbox.
-            Log.CloseWriteTimedOut(_logger, CloseWriteTimeout);
+            Log.CloseWriteTimedOut(_services.SocketLogger, CloseWriteTimeout);
             _transport.Abort();
         }
     }
@@ -224,9 +218,9 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 }
                 else
                 {
-                    if (_beforeCloseFrame is { } beforeCloseFrame)
+                    if (_owner is not null)
                     {
-                        await beforeCloseFrame().ConfigureAwait(false);
+                        await _owner.RecordResumePositionsAsync().ConfigureAwait(false);
                     }
 
                     await _transport.CloseAsync(close.Code, close.Reason, CancellationToken.None).ConfigureAwait(false);
@@ -236,7 +230,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // The connection is gone (the client vanished mid-write); nothing queued can be delivered any more.
-                Log.WriteFailed(_logger, ex);
+                Log.WriteFailed(_services.SocketLogger, ex);
                 lock (_lock)
                 {
                     _frames.Clear();

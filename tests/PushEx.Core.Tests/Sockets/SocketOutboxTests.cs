@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using PushEx.Sockets;
 using PushEx.Tests.Infrastructure;
 
@@ -10,8 +8,7 @@ namespace PushEx.Tests.Sockets;
 public sealed class SocketOutboxTests
 {
     private readonly FakeSocketTransport _transport = new();
-    private readonly FakeTimeProvider _time = new();
-    private readonly SocketHarness _node = new();
+    private SocketHarness _node = new();
 
     [Fact]
     public async Task TryEnqueue_ManyFrames_WrittenInOrder()
@@ -95,9 +92,9 @@ public sealed class SocketOutboxTests
         Assert.False(outbox.TryEnqueue(Text("CCCCCCCCCCCC")));
 
         // A client that reads nothing keeps even the close frame from going out.
-        _time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
+        _node.Time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
         Assert.False(_transport.Aborted.IsCompleted);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        _node.Time.Advance(TimeSpan.FromMilliseconds(1));
 
         await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
         await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
@@ -106,6 +103,7 @@ public sealed class SocketOutboxTests
     [Fact]
     public async Task TryEnqueue_OverByteLimit_CountsASlowConsumer()
     {
+        var outbox = CreateOutbox(maxQueuedBytes: 4);
         long counted = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -117,7 +115,6 @@ public sealed class SocketOutboxTests
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
         listener.Start();
-        var outbox = CreateOutbox(maxQueuedBytes: 4);
         var (entered, _) = HoldFirstSend();
         outbox.TryEnqueue(Text("first"));
         await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
@@ -243,9 +240,9 @@ public sealed class SocketOutboxTests
 
         // A client that stopped reading keeps the close frame behind its write for good.
         outbox.Close((SocketCloseCode)code, reason);
-        _time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
+        _node.Time.Advance(SocketOutbox.CloseWriteTimeout - TimeSpan.FromMilliseconds(1));
         Assert.False(_transport.Aborted.IsCompleted);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
+        _node.Time.Advance(TimeSpan.FromMilliseconds(1));
 
         await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
         await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
@@ -260,7 +257,7 @@ public sealed class SocketOutboxTests
 
         outbox.Close(SocketCloseCode.GoingAway, "idle timeout");
         await closing.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
-        _time.Advance(SocketOutbox.CloseWriteTimeout);
+        _node.Time.Advance(SocketOutbox.CloseWriteTimeout);
 
         await _transport.Aborted.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
         await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
@@ -273,7 +270,7 @@ public sealed class SocketOutboxTests
 
         outbox.Close(SocketCloseCode.GoingAway, "idle timeout");
         await outbox.Completion.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
-        _time.Advance(SocketOutbox.CloseWriteTimeout * 2);
+        _node.Time.Advance(SocketOutbox.CloseWriteTimeout * 2);
 
         Assert.False(_transport.Aborted.IsCompleted);
     }
@@ -387,7 +384,12 @@ public sealed class SocketOutboxTests
         }
     }
 
-    private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024) => new(_transport, maxQueuedBytes, _time, _node.Metrics, NullLogger.Instance);
+    // An outbox of its own node (whose options carry the limit), with no socket above it.
+    private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024)
+    {
+        _node = new SocketHarness(options => options.SocketSendQueueLimit = maxQueuedBytes);
+        return new SocketOutbox(_transport, _node.Services, owner: null);
+    }
 
     // Holds the first write inside SendAsync until released, so a test can fill the queue behind it.
     private (Task Entered, TaskCompletionSource Release) HoldFirstSend()

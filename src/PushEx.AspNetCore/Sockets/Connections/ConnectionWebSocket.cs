@@ -27,8 +27,6 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
     private const int InitialMessageBytes = 1024;
 
     private readonly ConnectionContext _connection;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
     private readonly int _maxMessageBytes;
     private readonly ReceiveBuffer _message = new(ArrayPool<byte>.Shared);
     private readonly TimeProvider _timeProvider;
@@ -49,8 +47,6 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
     public ConnectionWebSocket(ConnectionContext connection, int maxMessageBytes, TimeProvider timeProvider, ILogger logger)
     {
         _connection = connection;
-        _input = connection.Transport.Input;
-        _output = connection.Transport.Output;
         _maxMessageBytes = maxMessageBytes;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -58,11 +54,16 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
 
     public bool WritesInline => true;
 
+    // Read through the connection rather than kept: an idle socket's fields are its memory.
+    private PipeReader Input => _connection.Transport.Input;
+
+    private PipeWriter Output => _connection.Transport.Output;
+
     public ValueTask SendAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         var opcode = frame.IsPong ? FrameOpcode.Pong : frame.IsBinary ? FrameOpcode.Binary : FrameOpcode.Text;
-        ServerFrames.Write(_output, opcode, frame.Prefix.Span, frame.Body.Span);
+        ServerFrames.Write(Output, opcode, frame.Prefix.Span, frame.Body.Span);
         return ValueTask.CompletedTask;
     }
 
@@ -75,7 +76,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
     public ValueTask CloseAsync(SocketCloseCode code, string reason, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
-        ServerFrames.WriteClose(_output, (ushort)code, reason);
+        ServerFrames.WriteClose(Output, (ushort)code, reason);
         _closeFrameWritten = true;
 
         // A client that never answers the close frame must not hold the connection open.
@@ -102,7 +103,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
     {
         if (_closeSent)
         {
-            _input.CancelPendingRead();
+            Input.CancelPendingRead();
         }
         else
         {
@@ -133,7 +134,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
             while (true)
             {
                 // One pending read per idle socket: Kestrel's transport waits for data without a buffer.
-                var result = await _input.ReadAsync().ConfigureAwait(false);
+                var result = await Input.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
                     return;
@@ -158,7 +159,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
                 }
                 finally
                 {
-                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    Input.AdvanceTo(buffer.Start, buffer.End);
                 }
 
                 if (step == Step.ClientClosed || result.IsCompleted)
@@ -412,7 +413,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
 
     private ValueTask FlushOutputAsync(CancellationToken cancellationToken)
     {
-        var flush = _output.FlushAsync(cancellationToken);
+        var flush = Output.FlushAsync(cancellationToken);
         if (flush.IsCompletedSuccessfully)
         {
             ThrowIfEnded(flush.Result);
@@ -449,7 +450,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
         }
 
         _connection.Abort(new ConnectionAbortedException("PushEx dropped the socket's connection."));
-        _input.CancelPendingRead();
+        Input.CancelPendingRead();
     }
 
     private enum Step

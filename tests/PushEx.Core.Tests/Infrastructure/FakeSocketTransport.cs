@@ -17,6 +17,8 @@ internal sealed class FakeSocketTransport : ISocketTransport
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
     private readonly TaskCompletionSource<CloseCall> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<int> _flushes = [];
+    private readonly List<int> _writingThreads = [];
     private int _closeCalls;
 
     /// <summary>Runs before a frame is recorded; a test uses it to hold the writer or make a write fail.</summary>
@@ -45,6 +47,44 @@ internal sealed class FakeSocketTransport : ISocketTransport
 
     public int CloseCalls => Volatile.Read(ref _closeCalls);
 
+    /// <summary>Whether the outbox may write on the thread that queued a frame, as the connection transport does.</summary>
+    public bool WritesInline { get; set; }
+
+    /// <summary>How many times the outbox flushed, and how many frames had been written at each flush.</summary>
+    public IReadOnlyList<int> Flushes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _flushes];
+            }
+        }
+    }
+
+    /// <summary>The thread each frame was written on, in order.</summary>
+    public IReadOnlyList<int> WritingThreads
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _writingThreads];
+            }
+        }
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfAborted();
+        lock (_lock)
+        {
+            _flushes.Add(_frames.Count);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public async ValueTask SendAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         ThrowIfAborted();
@@ -59,6 +99,7 @@ internal sealed class FakeSocketTransport : ISocketTransport
         lock (_lock)
         {
             _frames.Add(sent);
+            _writingThreads.Add(Environment.CurrentManagedThreadId);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Count <= _frames.Count)

@@ -384,6 +384,42 @@ public sealed class SocketOutboxTests
         }
     }
 
+    [Fact]
+    public async Task FramesQueuedWhileAWriteIsInProgress_GoOutWithOneFlush()
+    {
+        var outbox = CreateOutbox();
+        var (entered, release) = HoldFirstSend();
+        outbox.TryEnqueue(Text("first"));
+        await entered.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        for (var i = 0; i < 5; i++)
+        {
+            outbox.TryEnqueue(Text($"queued-{i}"));
+        }
+
+        release.SetResult();
+
+        // A close is written after the flush of what was queued before it, so once it is out the flushes are known.
+        outbox.Close(SocketCloseCode.GoingAway, "bye");
+        await _transport.WaitForCloseAsync();
+
+        // The first frame and the five queued behind it are one batch: one flush after all six, none between.
+        Assert.Equal([6], _transport.Flushes);
+    }
+
+    [Fact]
+    public async Task TransportThatWritesInline_TheFrameIsWrittenOnTheQueuingThread()
+    {
+        _transport.WritesInline = true;
+        var outbox = CreateOutbox();
+
+        Assert.True(outbox.TryEnqueue(Text("now")));
+
+        // Written and flushed before TryEnqueue returned, on this thread: no pool thread per socket.
+        Assert.Equal([Environment.CurrentManagedThreadId], _transport.WritingThreads);
+        Assert.Equal([1], _transport.Flushes);
+        Assert.Equal(["now"], await _transport.WaitForTextFramesAsync(1));
+    }
+
     // An outbox of its own node (whose options carry the limit), with no socket above it.
     private SocketOutbox CreateOutbox(int maxQueuedBytes = 1024 * 1024)
     {

@@ -16,6 +16,8 @@ internal sealed partial class PushSocketEndpoint
     private const string ConnectionTransport = "connection";
     private const string UpgradeTransport = "upgrade";
 
+    private const int ClientKeyLength = 24;
+
     // The GUID of RFC 6455 §4.2.2 that the accept key hashes with the client's key.
     private static readonly byte[] AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8.ToArray();
 
@@ -32,15 +34,20 @@ internal sealed partial class PushSocketEndpoint
             return null;
         }
 
+        // One key of 16 bytes in base64, as every client sends; anything odder is left to ASP.NET Core's own reading.
+        var keys = context.Request.Headers.SecWebSocketKey;
         var tls = context.Features.Get<ITlsConnectionFeature>() is not null;
-        return HttpProtocol.IsHttp11(context.Request.Protocol) && !context.Response.HasStarted && (!tls || takeover.IsBelowTls)
+        return HttpProtocol.IsHttp11(context.Request.Protocol)
+            && !context.Response.HasStarted
+            && (!tls || takeover.IsBelowTls)
+            && keys.Count == 1 && keys[0]?.Trim().Length == ClientKeyLength
             ? takeover
             : null;
     }
 
     private static void WriteAccept(PipeWriter output, string clientKey, bool phoenixSubprotocol)
     {
-        Span<byte> keyAndGuid = stackalloc byte[128];
+        Span<byte> keyAndGuid = stackalloc byte[ClientKeyLength + AcceptGuid.Length];
         var keyLength = Encoding.ASCII.GetBytes(clientKey.AsSpan().Trim(), keyAndGuid);
         AcceptGuid.CopyTo(keyAndGuid[keyLength..]);
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];

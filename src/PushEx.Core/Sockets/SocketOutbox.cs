@@ -1,10 +1,11 @@
-
 namespace PushEx.Sockets;
 
 /// <summary>
 /// A socket's bounded send queue with a single writer. Anyone may enqueue (the socket's own replies, fan-out
-/// workers); one write loop drains the queue in order. The loop runs only while there is something to write, so
-/// an idle socket holds no running task. When more than the limit waits, the client is too slow: the queue is
+/// workers); one write loop drains the queue in order, writing every frame waiting and then flushing them together.
+/// The loop runs only while there is something to write, so an idle socket holds no running task; on a transport
+/// that only copies into the connection's buffer (<see cref="ISocketTransport.WritesInline"/>) it runs on the thread
+/// that queued the frame, else on a pool thread. When more than the limit waits, the client is too slow: the queue is
 /// dropped and the socket closed with 1013 so the client reconnects, and nobody else waits for it.
 /// The limit counts the frames waiting, not the one being written. A frame that arrives while nothing waits is
 /// always accepted, whatever its size: one push larger than the limit is not a slow consumer, and refusing it

@@ -199,13 +199,7 @@ internal sealed partial class PushSocket
         SendMessage(subscription.JoinRef, null, subscription.Topic, "recovery", payload.WrittenSpan);
     }
 
-    private Subscription[] SnapshotChannels()
-    {
-        lock (_channels)
-        {
-            return [.. _channels.Values];
-        }
-    }
+    private Subscription[] SnapshotChannels() => _channels.Snapshot();
 
     // The outbox calls this once everything queued before a close is written, right before the close frame: a client
     // told to go (a drain's 1012, a rebalance) may reconnect to another node within milliseconds, and its rejoin must

@@ -28,7 +28,7 @@ internal sealed partial class PushSocket
 
     // Changed only by the frame handler, which the transport never runs concurrently, and under its own lock so the
     // outbox's writer can take a snapshot when it records the resume positions before a close.
-    private readonly Dictionary<string, Subscription> _channels = new(StringComparer.Ordinal);
+    private readonly JoinedChannels _channels = new();
     private long _lastReceivedTimestamp;
     private int _closed;
     private int _resumePositionsSaved;
@@ -180,12 +180,7 @@ internal sealed partial class PushSocket
         }
 
         // Last join wins: the old subscription goes first, and its phx_close follows the new join's reply (§3.2).
-        Subscription? replaced;
-        lock (_channels)
-        {
-            _channels.Remove(topic, out replaced);
-        }
-
+        var replaced = _channels.Remove(topic);
         if (replaced is not null)
         {
             Unregister(replaced);
@@ -223,10 +218,7 @@ internal sealed partial class PushSocket
                 subscription.Held = [];
             }
 
-            lock (_channels)
-            {
-                _channels[topic] = subscription;
-            }
+            _channels.Set(subscription);
 
             var reply = EncodeReply(message, message.JoinRef, "ok", result.Response.Span);
             _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
@@ -287,10 +279,7 @@ internal sealed partial class PushSocket
             return;
         }
 
-        lock (_channels)
-        {
-            _channels.Remove(topic);
-        }
+        _channels.Remove(topic);
 
         Unregister(subscription);
         Reply(message, subscription.JoinRef, "ok", EmptyObject);

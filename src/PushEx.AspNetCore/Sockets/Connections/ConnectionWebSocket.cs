@@ -140,7 +140,9 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
                     return;
                 }
 
+                // Only what the loop below needs lives on across its awaits (the state machine is an idle socket's).
                 var buffer = result.Buffer;
+                var endOfStream = result.IsCompleted;
                 var step = Step.NeedMore;
                 try
                 {
@@ -162,7 +164,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
                     Input.AdvanceTo(buffer.Start, buffer.End);
                 }
 
-                if (step == Step.ClientClosed || result.IsCompleted)
+                if (step == Step.ClientClosed || endOfStream)
                 {
                     return;
                 }

@@ -5,8 +5,9 @@ namespace PushEx.AspNetCore.Sockets.Connections;
 
 /// <summary>
 /// A connection's offer to carry a socket itself. <see cref="PushExConnectionMiddleware"/> sets one as a feature of
-/// the connection the HTTP layer sees (so it is gone with the handshake); the socket endpoint finds it from the handshake request and, when the socket may take the fast
-/// path, hands over what runs the socket; once Kestrel's HTTP layer has let go of the connection, the middleware runs it.
+/// the connection the HTTP layer sees (so it is gone with the handshake); the socket endpoint finds it from the
+/// handshake request and, when the socket may take the fast path, hands over what runs the socket; once Kestrel's
+/// HTTP layer has let go of the connection, the middleware runs it.
 /// </summary>
 internal sealed class ConnectionTakeover(bool isBelowTls)
 {

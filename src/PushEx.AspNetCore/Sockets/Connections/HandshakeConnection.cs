@@ -11,7 +11,7 @@ namespace PushEx.AspNetCore.Sockets.Connections;
 /// until <see cref="ConnectionTakeover.Take"/>; from then on the HTTP layer reads an end of stream (so it finishes at
 /// once, leaving the bytes after the handshake request unread), its response goes nowhere (PushEx writes its own
 /// 101), and it can neither close nor abort the connection. What the HTTP layer registers on the connection stays on
-/// this object, and the heartbeat it asks for is relayed only until the takeover, so nothing of it outlives the
+/// this object, and the heartbeat it asks for is relayed only while it runs, so nothing of it outlives the
 /// handshake.
 /// </summary>
 internal sealed class HandshakeConnection : ConnectionContext

@@ -53,6 +53,23 @@ public sealed partial class WebSocketConformanceTests
         await AssertRefusedMidFrameAsync(client);
     }
 
+    [Fact]
+    public async Task Text_OfMegabytesInOneFrame_IsAnswered()
+    {
+        // Autobahn 9.1's sizes: the payload arrives over many reads and is taken as it comes.
+        const int size = 4 * 1024 * 1024;
+        await using var host = await PushExTestHost.StartAsync(options =>
+        {
+            options.MaxFrameBytes = 8 * 1024 * 1024;
+            options.SocketSendQueueLimit = 16 * 1024 * 1024;
+        });
+        using var client = await RawWebSocket.ConnectAsync(host.SocketUri());
+
+        await client.SendAsync(client.Frame(Text, Heartbeat(size: size)));
+
+        await AssertHeartbeatReplyAsync(client);
+    }
+
     // The server closed with 1009 while the client was mid-frame, so the client cannot answer with a close frame: it
     // ends its side instead, and the server must end the connection (cleanly or not) right after.
     private static async Task AssertRefusedMidFrameAsync(RawWebSocket client)

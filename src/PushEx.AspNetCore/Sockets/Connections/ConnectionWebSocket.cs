@@ -38,6 +38,8 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
     private bool _failed;
     private ulong _skip;
     private Utf8Check _utf8;
+    private FrameHeader _frame;
+    private long _frameLeft;
 
     private ITimer? _closeTimer;
     private volatile bool _closeFrameWritten;
@@ -220,6 +222,11 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
             }
         }
 
+        if (_frameLeft > 0)
+        {
+            return ContinueDataFrame(socket, ref buffer);
+        }
+
         if (!FrameHeader.TryRead(buffer, out var header))
         {
             return Step.NeedMore;
@@ -241,7 +248,15 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
                 : Skip(ref buffer, header);
         }
 
-        // Whole frames only; the checks above bound how long one may be.
+        if (!header.IsControl)
+        {
+            // A data frame is taken as it arrives: a message may be larger than the connection's input buffer.
+            buffer = buffer.Slice(header.Length);
+            BeginDataFrame(header);
+            return ContinueDataFrame(socket, ref buffer);
+        }
+
+        // A control frame is taken whole (at most 125 bytes, checked above).
         if (header.PayloadLength > (ulong)(buffer.Length - header.Length))
         {
             return Step.NeedMore;
@@ -258,17 +273,16 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
                 return Step.Handled;
             case FrameOpcode.Pong:
                 return Step.Handled;
-            case FrameOpcode.Close:
+            default:
                 AnswerClientClose(socket, header, payload);
                 return Step.ClientClosed;
-            default:
-                return AppendToMessage(socket, header, payload);
         }
     }
 
-    private Step AppendToMessage(PushSocket socket, in FrameHeader header, in ReadOnlySequence<byte> payload)
+    // Makes room in the message buffer for the whole payload (the limit was checked against the head).
+    private void BeginDataFrame(in FrameHeader header)
     {
-        var length = (int)payload.Length;
+        var length = (int)header.PayloadLength;
         if (header.Opcode != FrameOpcode.Continuation)
         {
             _messageOpcode = header.Opcode;
@@ -279,15 +293,31 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
             _message.Grow(Math.Min(Math.Max(_messageLength + length, _message.Array.Length * 2), _maxMessageBytes), _messageLength);
         }
 
-        header.Unmask(payload, _message.Array.AsSpan(_messageLength));
-        _messageLength += length;
-        if (_messageOpcode == FrameOpcode.Text && !_utf8.Check(_message.Array.AsSpan(0, _messageLength), header.Fin))
+        _frame = header;
+        _frameLeft = length;
+    }
+
+    // Unmasks what has arrived of the current data frame's payload into the message; at the frame's end, the message
+    // is whole (FIN) or waits for its next fragment.
+    private Step ContinueDataFrame(PushSocket socket, ref ReadOnlySequence<byte> buffer)
+    {
+        var arrived = Math.Min(buffer.Length, _frameLeft);
+        _frame.Unmask(buffer.Slice(0, arrived), _message.Array.AsSpan(_messageLength), offset: (long)_frame.PayloadLength - _frameLeft);
+        buffer = buffer.Slice(arrived);
+        _messageLength += (int)arrived;
+        _frameLeft -= arrived;
+
+        var frameEnded = _frameLeft == 0;
+        if (_messageOpcode == FrameOpcode.Text && !_utf8.Check(_message.Array.AsSpan(0, _messageLength), isWhole: frameEnded && _frame.Fin))
         {
+            // What is still to come of this frame is skipped unread, like any frame after a violation.
+            _skip = (ulong)_frameLeft;
+            _frameLeft = 0;
             Fail(socket, SocketCloseCode.InvalidPayloadData, "invalid UTF-8");
             return Step.Handled;
         }
 
-        return header.Fin ? Step.Message : Step.Handled;
+        return !frameEnded ? Step.NeedMore : _frame.Fin ? Step.Message : Step.Handled;
     }
 
     // What RFC 6455 forbids in a client frame's head (§5.1–5.5), and the size limit.

@@ -11,8 +11,8 @@ namespace PushEx.AspNetCore.Sockets.Connections;
 /// <summary>
 /// Carries one <see cref="PushSocket"/> as RFC 6455 frames straight over Kestrel's connection, with nothing of the
 /// HTTP request left: an idle socket is this object, one pending read and the socket itself. A message is unmasked
-/// into a pooled buffer only while it is being handled. Writes land in the connection's output and go out with one
-/// flush per batch (<see cref="SocketOutbox"/>), so they cost no pool thread and no system call per frame.
+/// into a pooled buffer as it arrives, held only until it is handled. Writes land in the connection's output and go
+/// out with one flush per batch (<see cref="SocketOutbox"/>), written on the thread that queued them.
 /// Client frames are judged as §5–7 ask of a server: masked, no RSV bits or unknown opcodes, control frames short and
 /// whole, fragments in order, text valid UTF-8, messages within the limit (1009), close codes valid. A violation
 /// closes with 1002 (1007 for text, 1009 for size); from then on frames are skipped unread until the client's close.

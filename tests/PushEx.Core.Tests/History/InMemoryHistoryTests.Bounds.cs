@@ -211,9 +211,10 @@ public sealed partial class InMemoryHistoryTests
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{kept} pushes kept of {Topics * PushesPerTopic}: {withPushes / 1024 / 1024} MiB in all; {bytesPerPush} B per kept push, {bytesPerPosition} B per remembered position.");
 
-        // A loose ceiling (other tests allocate in the same process): keeping every push appended, or a copy per push,
-        // would break it.
-        Assert.InRange(withPushes, 0, kept * 1024L);
+        // A loose ceiling on what the kept pushes cost, apart from the positions every topic keeps by design (other tests
+        // allocate in the same process, and the positions alone were ~66 MB of a 115 MB total that once broke a ceiling
+        // on the total): keeping every push appended (three times as many per kept one) would break it.
+        Assert.InRange(withPushes - positionsOnly, 0, kept * 1024L);
     }
 
     private long BytesOfOneSmallPush()

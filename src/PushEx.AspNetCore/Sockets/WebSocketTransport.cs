@@ -147,11 +147,11 @@ internal sealed partial class WebSocketTransport : ISocketTransport
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The client went away without a close handshake; that is how most connections end.
-            Log.ConnectionLost(_logger, ex);
+            SocketTransportLog.ConnectionLost(_logger, ex);
         }
         catch (Exception ex)
         {
-            Log.SocketFailed(_logger, ex);
+            SocketTransportLog.SocketFailed(_logger, ex);
             socket.Close(SocketCloseCode.InternalError, "server error");
         }
         finally
@@ -192,7 +192,7 @@ internal sealed partial class WebSocketTransport : ISocketTransport
                         AnswerClientClose(socket);
                         return;
                     case ReadKind.TooBig:
-                        Log.FrameTooBig(_logger, _maxFrameBytes);
+                        SocketTransportLog.FrameTooBig(_logger, _maxFrameBytes);
                         socket.Close(SocketCloseCode.MessageTooBig, "frame too big");
                         await DiscardUntilClosedAsync(connectionAborted).ConfigureAwait(false);
                         return;

@@ -67,10 +67,9 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
                 return false;
             }
 
-            var maxQueuedBytes = _services.Options.SocketSendQueueLimit;
-            if (_frames.Count > 0 && _queuedBytes + frame.Length > maxQueuedBytes)
+            if (_frames.Count > 0 && _queuedBytes + frame.Length > _services.Options.SocketSendQueueLimit)
             {
-                Log.SendQueueOverflow(_services.SocketLogger, _queuedBytes + frame.Length, maxQueuedBytes);
+                Log.SendQueueOverflow(_services.SocketLogger, _queuedBytes + frame.Length, _services.Options.SocketSendQueueLimit);
                 _services.Metrics.SlowConsumer();
                 _frames.Clear();
                 _queuedBytes = 0;
@@ -80,17 +79,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
 
             _frames.Enqueue(frame);
             _queuedBytes += frame.Length;
-            if (_writing)
-            {
-                return true;
-            }
-
-            _writing = true;
-            writeHere = _transport.WritesInline;
-            if (!writeHere)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-            }
+            writeHere = StartWriter(mayWriteHere: true);
         }
 
         if (writeHere)
@@ -127,7 +116,7 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
         // be stuck on a client that stopped reading, and nothing else would ever end that socket (the idle sweeper
         // skips sockets already closing).
         _closeDeadline = _services.TimeProvider.CreateTimer(static state => ((SocketOutbox)state!).AbortIfCloseNotWritten(), this, CloseWriteTimeout, Timeout.InfiniteTimeSpan);
-        StartWriterIfIdle();
+        StartWriter(mayWriteHere: false);
     }
 
     private void AbortIfCloseNotWritten()
@@ -153,13 +142,23 @@ internal sealed partial class SocketOutbox : IThreadPoolWorkItem
         _completed.TrySetResult();
     }
 
-    private void StartWriterIfIdle()
+    // Called under the lock. Starts the writer unless it runs; true when the caller is to run it itself, once the lock
+    // is released (a frame on a transport that writes inline), else it is queued to the pool.
+    private bool StartWriter(bool mayWriteHere)
     {
-        if (!_writing)
+        if (_writing)
         {
-            _writing = true;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return false;
         }
+
+        _writing = true;
+        if (mayWriteHere && _transport.WritesInline)
+        {
+            return true;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        return false;
     }
 
     // Writes every frame queued, then flushes them together, until nothing is left. Run inline (on the thread that

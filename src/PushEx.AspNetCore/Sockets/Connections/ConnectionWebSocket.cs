@@ -175,11 +175,11 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
             // The client went away without a close handshake, or the connection was dropped: how most sockets end.
-            Log.ConnectionLost(_logger, ex);
+            SocketTransportLog.ConnectionLost(_logger, ex);
         }
         catch (Exception ex)
         {
-            Log.SocketFailed(_logger, ex);
+            SocketTransportLog.SocketFailed(_logger, ex);
             socket.Close(SocketCloseCode.InternalError, "server error");
         }
         finally
@@ -357,7 +357,7 @@ internal sealed partial class ConnectionWebSocket : ISocketTransport
 
         if ((ulong)_messageLength + header.PayloadLength > (ulong)_maxMessageBytes)
         {
-            Log.MessageTooBig(_logger, _maxMessageBytes);
+            SocketTransportLog.FrameTooBig(_logger, _maxMessageBytes);
             return (SocketCloseCode.MessageTooBig, "frame too big");
         }
 

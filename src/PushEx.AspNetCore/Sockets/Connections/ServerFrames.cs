@@ -41,13 +41,15 @@ internal static class ServerFrames
         output.Write(body);
     }
 
-    /// <summary>Writes a close frame with <paramref name="code"/> and as much of <paramref name="reason"/> as fits, cut at a character.</summary>
+    /// <summary>
+    /// Writes a close frame with <paramref name="code"/> and <paramref name="reason"/>; a reason too long for a control
+    /// frame is left out (it is optional, and PushEx's own are short).
+    /// </summary>
     public static void WriteClose(PipeWriter output, ushort code, string reason)
     {
         Span<byte> payload = stackalloc byte[FrameHeader.MaxControlPayload];
         BinaryPrimitives.WriteUInt16BigEndian(payload, code);
-        var encoder = Encoding.UTF8.GetEncoder();
-        encoder.Convert(reason, payload.Slice(2, MaxCloseReasonBytes), flush: true, out _, out var reasonBytes, out _);
+        var reasonBytes = Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes ? Encoding.UTF8.GetBytes(reason, payload[2..]) : 0;
         Write(output, FrameOpcode.Close, payload[..(2 + reasonBytes)], []);
     }
 }

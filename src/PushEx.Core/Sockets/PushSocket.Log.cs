@@ -31,6 +31,10 @@ internal sealed partial class PushSocket
             Message = "A socket sent frames faster than PushEx:MaxFramesPerSecond ({Limit} per second, {Burst} at once); it is closed with 1008.")]
         public static partial void TooManyFrames(ILogger logger, int limit, int burst);
 
+        [LoggerMessage(EventId = 1022, Level = LogLevel.Debug, EventName = "ResumeRecordAwaitsJoin",
+            Message = "A socket with a socket id ended while a join was reading its topic's history; where its client stands is recorded once the read is back.")]
+        public static partial void ResumeRecordAwaitsJoin(ILogger logger);
+
         [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, EventName = "StaleJoinRef",
             Message = "A '{Event}' message carried the join ref of an earlier join of its topic and was dropped.")]
         public static partial void StaleJoinRef(ILogger logger, string @event);

@@ -58,7 +58,7 @@ internal sealed partial class PushSocket
 
     // The subscription is registered (holding) and its reply queued: read the history, then, under the topic's lock,
     // send what the client missed and what arrived meanwhile, and let the subscription go live.
-    private async ValueTask GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom, CancellationToken cancellationToken)
+    private async Task GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom, CancellationToken cancellationToken)
     {
         HistoryRead read;
         try
@@ -225,6 +225,15 @@ internal sealed partial class PushSocket
         if (SocketId is not { } socketId || Interlocked.Exchange(ref _resumePositionsSaved, 1) != 0)
         {
             return;
+        }
+
+        // A join still reading the history (a drain's close can come at any moment) knows where its client stood only
+        // once the read is back: just before the first push held meanwhile, or the top the read found. What it then
+        // sends is not written (the socket is closing), so the record covers all of it.
+        if (Volatile.Read(ref _goingLive) is { IsCompleted: false } goingLive)
+        {
+            Log.ResumeRecordAwaitsJoin(_services.SocketLogger);
+            await goingLive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         var positions = new List<KeyValuePair<string, StreamPosition>>(subscriptions.Length);

@@ -33,6 +33,9 @@ internal sealed partial class PushSocket
     private int _closed;
     private int _resumePositionsSaved;
 
+    // The history read of the join in progress, if any: until it is back, that join's client has no known position.
+    private Task? _goingLive;
+
     public PushSocket(
         SocketServices services,
         ISocketTransport transport,
@@ -224,7 +227,9 @@ internal sealed partial class PushSocket
             _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
             if (hasHistory)
             {
-                await GoLiveAsync(subscription, recoverFrom, cancellationToken).ConfigureAwait(false);
+                var goingLive = GoLiveAsync(subscription, recoverFrom, cancellationToken);
+                Volatile.Write(ref _goingLive, goingLive);
+                await goingLive.ConfigureAwait(false);
             }
         }
         finally

@@ -17,6 +17,9 @@ internal sealed class RecordingLoggerProvider : ILoggerProvider, ILoggerFactory
     /// <summary>The entries at <see cref="LogLevel.Warning"/> or above.</summary>
     public IReadOnlyList<LogEntry> WarningsOrAbove => [.. _entries.Where(entry => entry.Level >= LogLevel.Warning)];
 
+    /// <summary>Called with each entry as it is logged, on the logging thread: a test's way to act at that moment.</summary>
+    public Action<LogEntry>? Logged { get; set; }
+
     public ILogger CreateLogger(string categoryName) => new Recorder(this, categoryName);
 
     public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("The recorder is its only provider.");
@@ -32,8 +35,12 @@ internal sealed class RecordingLoggerProvider : ILoggerProvider, ILoggerFactory
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            provider._entries.Enqueue(new LogEntry(logLevel, category, eventId.Name, exception?.GetType().Name));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var entry = new LogEntry(logLevel, category, eventId.Name, exception?.GetType().Name);
+            provider._entries.Enqueue(entry);
+            provider.Logged?.Invoke(entry);
+        }
     }
 }
 

@@ -272,6 +272,50 @@ public sealed partial class PushSocketTests
             Arg.Any<CancellationToken>());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ServerInitiatedClose_WhileAFreshJoinReadsTheHistory_SavesWhereItsClientStood(bool pushWhileReading)
+    {
+        var read = HistoryReadFor("t", afterOffset: long.MaxValue);
+        var client = _node.Connect(socketId: "user_socket:1");
+        var joining = client.SendTextAsync("""["1","1","t","phx_join",{}]""").AsTask();
+        await client.WaitForTextFramesAsync(1);
+
+        // A drain's 1012 reaches the socket while its join still reads the history; a push may arrive meanwhile.
+        if (pushWhileReading)
+        {
+            Broadcast(Positioned("t", 6));
+        }
+
+        // The read comes back only once the close has got as far as the record (or, were the record not to wait for
+        // it, as far as the close frame).
+        var top = new HistoryRead(new StreamPosition("E", pushWhileReading ? 6 : 5), false, []);
+        _node.Logs.Logged = entry =>
+        {
+            if (entry.EventName == "ResumeRecordAwaitsJoin")
+            {
+                read.TrySetResult(top);
+            }
+        };
+        client.Transport.BeforeClose = () =>
+        {
+            read.TrySetResult(top);
+            return ValueTask.CompletedTask;
+        };
+        client.Socket.Close(SocketCloseCode.ServiceRestart, "service restart");
+        await joining.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        await client.Transport.WaitForCloseAsync();
+        await client.Socket.OnClosedAsync();
+
+        // The client got nothing after its reply: it stands where the topic stood when it joined (5), so its next join
+        // recovers every push from there, 6 included.
+        await _node.Backplane.Received(1).SaveResumePositionsAsync(
+            "user_socket:1",
+            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 5)),
+            Arg.Any<CancellationToken>());
+    }
+
     [Fact]
     public async Task OnClosed_FramesDroppedByAnOverflow_SavesOnlyWhatWasWritten()
     {

@@ -204,6 +204,80 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
         await AssertNextFrameIsHeartbeatReplyAsync(client);
     }
 
+    [Fact]
+    public async Task UnsubscribedMoreOftenThanSubscribed_OnlyOneUnsubscribeIsPending_AndAJoinStillSubscribes()
+    {
+        var time = new TimerTrackingTimeProvider();
+        var unsubscribeDelay = TimeSpan.FromMinutes(7);
+        await using var host = await PushExTestHost.StartAsync(
+            configureServices: services => services.AddSingleton<TimeProvider>(time),
+            configurePushEx: pushEx => pushEx.AddRedis(options =>
+            {
+                RedisHosts.Configure(options, _redis.Configuration, "pushex:");
+                options.UnsubscribeDelay = unsubscribeDelay;
+            }));
+        var adapter = host.GetRequiredService<IPubSubAdapter>();
+        await adapter.SubscribeAsync("t", TestContext.Current.CancellationToken);
+
+        // A caller that releases a reference it no longer holds must not start a second timer over the first.
+        adapter.Unsubscribe("t");
+        adapter.Unsubscribe("t");
+
+        Assert.Single(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        await using var client = await JoinAsync(host, "t");
+        Assert.DoesNotContain(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        Assert.Equal(1, CountSubscribers(_redis, "pushex:topic:t"));
+    }
+
+    [Fact]
+    public async Task UnsubscribeCallbacksOvertakenByJoins_LeaveTheTopicSubscribedOnce_AndEachPushArrivesOnce()
+    {
+        var time = new TimerTrackingTimeProvider();
+        var unsubscribeDelay = TimeSpan.FromMinutes(7);
+        await using var b = await PushExTestHost.StartAsync(
+            configureServices: services => services.AddSingleton<TimeProvider>(time),
+            configurePushEx: pushEx => pushEx.AddRedis(options =>
+            {
+                RedisHosts.Configure(options, _redis.Configuration, "pushex:");
+                options.UnsubscribeDelay = unsubscribeDelay;
+            }));
+        TimerTrackingTimeProvider.TrackedTimer PendingUnsubscribe() => Assert.Single(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        await using var first = await JoinAsync(b, "t");
+
+        // Leave, join again, leave again: each join disposes the pending unsubscribe, but a timer's callback may
+        // already be on its way when its timer is disposed; here both come late.
+        await LeaveAsync(first, "t", joinRef: "3");
+        var overtaken = PendingUnsubscribe();
+        await first.SendTextAsync("""["5","5","t","phx_join",{}]""");
+        Assert.Contains("\"ok\"", await first.ReceiveTextAsync(), StringComparison.Ordinal);
+        await LeaveAsync(first, "t", joinRef: "5");
+        var current = PendingUnsubscribe();
+
+        overtaken.Fire();
+        await using var second = await JoinAsync(b, "t");
+        current.Fire();
+        await using var third = await JoinAsync(b, "t");
+
+        await using var a = await RedisHosts.StartAsync(_redis.Configuration);
+        Assert.True(await a.GetRequiredService<IPubSubAdapter>().PublishAsync(CreatePush(a, "t", "1"), TestContext.Current.CancellationToken));
+        var expected = $$"""["3",null,"t","msg",{"data":1,"event":"e","offset":1,"epoch":"{{await RedisHistoryTests.EpochOfAsync(_redis, "t")}}"}]""";
+        foreach (var subscriber in new[] { second, third })
+        {
+            Assert.Equal(expected, await subscriber.ReceiveTextAsync());
+            await AssertNextFrameIsHeartbeatReplyAsync(subscriber);
+        }
+
+        Assert.Equal(1, CountSubscribers(_redis, "pushex:topic:t"));
+    }
+
+    // Leaves the topic and reads the leave's reply and the channel's phx_close.
+    private static async Task LeaveAsync(TestWebSocket client, string topic, string joinRef)
+    {
+        await client.SendTextAsync($$"""["{{joinRef}}","l{{joinRef}}","{{topic}}","phx_leave",{}]""");
+        Assert.Contains("\"ok\"", await client.ReceiveTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("phx_close", await client.ReceiveTextAsync(), StringComparison.Ordinal);
+    }
+
     private const int BulkTopics = 1000;
 
     // One socket joined to bulk:0 … bulk:{count-1}, the joins sent at once and every reply awaited.

@@ -58,7 +58,7 @@ internal sealed partial class PushSocket
 
     // The subscription is registered (holding) and its reply queued: read the history, then, under the topic's lock,
     // send what the client missed and what arrived meanwhile, and let the subscription go live.
-    private async Task GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom, CancellationToken cancellationToken)
+    private async ValueTask GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom, CancellationToken cancellationToken)
     {
         HistoryRead read;
         try
@@ -233,7 +233,7 @@ internal sealed partial class PushSocket
         if (Volatile.Read(ref _goingLive) is { IsCompleted: false } goingLive)
         {
             Log.ResumeRecordAwaitsJoin(_services.SocketLogger);
-            await goingLive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await goingLive.ConfigureAwait(false);
         }
 
         var positions = new List<KeyValuePair<string, StreamPosition>>(subscriptions.Length);

@@ -33,7 +33,8 @@ internal sealed partial class PushSocket
     private int _closed;
     private int _resumePositionsSaved;
 
-    // The history read of the join in progress, if any: until it is back, that join's client has no known position.
+    // Completes when the join in progress has read its topic's history (null when none is reading): until then, that
+    // join's client has no known position. Cleared afterwards, so an idle socket holds nothing here.
     private Task? _goingLive;
 
     public PushSocket(
@@ -221,15 +222,24 @@ internal sealed partial class PushSocket
                 subscription.Held = [];
             }
 
-            _channels.Set(subscription);
-
-            var reply = EncodeReply(message, message.JoinRef, "ok", result.Response.Span);
-            _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
-            if (hasHistory)
+            // Set before the subscription can be seen: a close that records positions meanwhile waits for this join.
+            var wentLive = hasHistory ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+            Volatile.Write(ref _goingLive, wentLive?.Task);
+            try
             {
-                var goingLive = GoLiveAsync(subscription, recoverFrom, cancellationToken);
-                Volatile.Write(ref _goingLive, goingLive);
-                await goingLive.ConfigureAwait(false);
+                _channels.Set(subscription);
+
+                var reply = EncodeReply(message, message.JoinRef, "ok", result.Response.Span);
+                _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
+                if (hasHistory)
+                {
+                    await GoLiveAsync(subscription, recoverFrom, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                wentLive?.SetResult();
+                Volatile.Write(ref _goingLive, null);
             }
         }
         finally

@@ -145,14 +145,7 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
     public async Task DisposingTheNode_DisposesThePendingUnsubscribes()
     {
         var time = new TimerTrackingTimeProvider();
-        var unsubscribeDelay = TimeSpan.FromMinutes(7);
-        var host = await PushExTestHost.StartAsync(
-            configureServices: services => services.AddSingleton<TimeProvider>(time),
-            configurePushEx: pushEx => pushEx.AddRedis(options =>
-            {
-                RedisHosts.Configure(options, _redis.Configuration, "pushex:");
-                options.UnsubscribeDelay = unsubscribeDelay;
-            }));
+        var host = await StartWithTrackedTimersAsync(time);
         await using (var client = await JoinAsync(host, "t"))
         {
             await client.SendTextAsync("""["3","4","t","phx_leave",{}]""");
@@ -160,11 +153,11 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
             await client.ReceiveTextAsync();
         }
 
-        Assert.Single(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        Assert.Single(time.Timers, timer => timer.DueTime == LongUnsubscribeDelay && !timer.IsDisposed);
 
         await host.DisposeAsync();
 
-        Assert.All(time.Timers.Where(timer => timer.DueTime == unsubscribeDelay), timer => Assert.True(timer.IsDisposed));
+        Assert.All(time.Timers.Where(timer => timer.DueTime == LongUnsubscribeDelay), timer => Assert.True(timer.IsDisposed));
     }
 
     [Fact]
@@ -208,14 +201,7 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
     public async Task UnsubscribedMoreOftenThanSubscribed_OnlyOneUnsubscribeIsPending_AndAJoinStillSubscribes()
     {
         var time = new TimerTrackingTimeProvider();
-        var unsubscribeDelay = TimeSpan.FromMinutes(7);
-        await using var host = await PushExTestHost.StartAsync(
-            configureServices: services => services.AddSingleton<TimeProvider>(time),
-            configurePushEx: pushEx => pushEx.AddRedis(options =>
-            {
-                RedisHosts.Configure(options, _redis.Configuration, "pushex:");
-                options.UnsubscribeDelay = unsubscribeDelay;
-            }));
+        await using var host = await StartWithTrackedTimersAsync(time);
         var adapter = host.GetRequiredService<IPubSubAdapter>();
         await adapter.SubscribeAsync("t", TestContext.Current.CancellationToken);
 
@@ -223,9 +209,9 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
         adapter.Unsubscribe("t");
         adapter.Unsubscribe("t");
 
-        Assert.Single(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        Assert.Single(time.Timers, timer => timer.DueTime == LongUnsubscribeDelay && !timer.IsDisposed);
         await using var client = await JoinAsync(host, "t");
-        Assert.DoesNotContain(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        Assert.DoesNotContain(time.Timers, timer => timer.DueTime == LongUnsubscribeDelay && !timer.IsDisposed);
         Assert.Equal(1, CountSubscribers(_redis, "pushex:topic:t"));
     }
 
@@ -233,15 +219,8 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
     public async Task UnsubscribeCallbacksOvertakenByJoins_LeaveTheTopicSubscribedOnce_AndEachPushArrivesOnce()
     {
         var time = new TimerTrackingTimeProvider();
-        var unsubscribeDelay = TimeSpan.FromMinutes(7);
-        await using var b = await PushExTestHost.StartAsync(
-            configureServices: services => services.AddSingleton<TimeProvider>(time),
-            configurePushEx: pushEx => pushEx.AddRedis(options =>
-            {
-                RedisHosts.Configure(options, _redis.Configuration, "pushex:");
-                options.UnsubscribeDelay = unsubscribeDelay;
-            }));
-        TimerTrackingTimeProvider.TrackedTimer PendingUnsubscribe() => Assert.Single(time.Timers, timer => timer.DueTime == unsubscribeDelay && !timer.IsDisposed);
+        await using var b = await StartWithTrackedTimersAsync(time);
+        TimerTrackingTimeProvider.TrackedTimer PendingUnsubscribe() => Assert.Single(time.Timers, timer => timer.DueTime == LongUnsubscribeDelay && !timer.IsDisposed);
         await using var first = await JoinAsync(b, "t");
 
         // Leave, join again, leave again: each join disposes the pending unsubscribe, but a timer's callback may
@@ -277,6 +256,18 @@ public sealed class RedisSubscriptionTests : IAsyncLifetime
         Assert.Contains("\"ok\"", await client.ReceiveTextAsync(), StringComparison.Ordinal);
         Assert.Contains("phx_close", await client.ReceiveTextAsync(), StringComparison.Ordinal);
     }
+
+    private static readonly TimeSpan LongUnsubscribeDelay = TimeSpan.FromMinutes(7);
+
+    // A node whose timers the test sees (and may fire itself), with an unsubscribe delay no test waits out.
+    private Task<PushExTestHost> StartWithTrackedTimersAsync(TimerTrackingTimeProvider time) =>
+        PushExTestHost.StartAsync(
+            configureServices: services => services.AddSingleton<TimeProvider>(time),
+            configurePushEx: pushEx => pushEx.AddRedis(options =>
+            {
+                RedisHosts.Configure(options, _redis.Configuration, "pushex:");
+                options.UnsubscribeDelay = LongUnsubscribeDelay;
+            }));
 
     private const int BulkTopics = 1000;
 

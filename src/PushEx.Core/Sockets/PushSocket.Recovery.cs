@@ -58,14 +58,16 @@ internal sealed partial class PushSocket
 
     // The subscription is registered (holding) and its reply queued: read the history, then, under the topic's lock,
     // send what the client missed and what arrived meanwhile, and let the subscription go live.
-    private async ValueTask GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom, CancellationToken cancellationToken)
+    // The read is not cancelled when the connection goes: where the client stands, which the socket records as it
+    // ends, is known only from its answer (the backplane's own timeout bounds it).
+    private async ValueTask GoLiveAsync(Subscription subscription, StreamPosition? recoverFrom)
     {
         HistoryRead read;
         try
         {
-            read = await _services.Backplane.ReadHistoryAsync(subscription.Topic, recoverFrom?.Offset ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
+            read = await _services.Backplane.ReadHistoryAsync(subscription.Topic, recoverFrom?.Offset ?? long.MaxValue, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             LogHistoryUnavailable(ex);
             read = HistoryRead.None;

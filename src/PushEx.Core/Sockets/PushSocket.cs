@@ -233,7 +233,7 @@ internal sealed partial class PushSocket
                 _services.Topics.Add(subscription, static state => state.Socket.Send(state.Reply), (Socket: this, Reply: reply));
                 if (hasHistory)
                 {
-                    await GoLiveAsync(subscription, recoverFrom, cancellationToken).ConfigureAwait(false);
+                    await GoLiveAsync(subscription, recoverFrom).ConfigureAwait(false);
                 }
             }
             finally

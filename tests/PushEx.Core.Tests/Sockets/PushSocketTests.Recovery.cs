@@ -317,6 +317,33 @@ public sealed partial class PushSocketTests
     }
 
     [Fact]
+    public async Task ConnectionLostWhileAFreshJoinReadsTheHistory_WhereItsClientStoodIsStillSaved()
+    {
+        // A read that gives up when its token is cancelled, as the Redis adapter's does.
+        var read = new TaskCompletionSource<HistoryRead>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _node.Backplane.ReadHistoryAsync("t", long.MaxValue, Arg.Any<CancellationToken>())
+            .Returns(call => new ValueTask<HistoryRead>(read.Task.WaitAsync(call.Arg<CancellationToken>())));
+        var client = _node.Connect(socketId: "user_socket:1");
+        using var connection = new CancellationTokenSource();
+        var joining = client.Socket.HandleFrameAsync("""["1","1","t","phx_join",{}]"""u8.ToArray(), isBinary: false, connection.Token).AsTask();
+        await client.WaitForTextFramesAsync(1);
+        Broadcast(Positioned("t", 6));
+
+        // The fallback transport cancels the frame handler's token when its connection is lost; writes fail from then on.
+        client.Transport.BeforeSend = _ => ValueTask.FromException(new IOException("connection lost"));
+        await connection.CancelAsync();
+        read.SetResult(new HistoryRead(new StreamPosition("E", 6), false, []));
+        await joining.WaitAsync(FakeSocketTransport.Timeout, TestContext.Current.CancellationToken);
+        await client.Socket.OnClosedAsync();
+
+        // 6 was held, never written: the client stood at 5.
+        await _node.Backplane.Received(1).SaveResumePositionsAsync(
+            "user_socket:1",
+            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 5)),
+            Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
     public async Task OnClosed_FramesDroppedByAnOverflow_SavesOnlyWhatWasWritten()
     {
         var node = new SocketHarness(options => options.SocketSendQueueLimit = 200);

@@ -32,7 +32,7 @@ internal sealed partial class PushSocket
         public static partial void TooManyFrames(ILogger logger, int limit, int burst);
 
         [LoggerMessage(EventId = 1022, Level = LogLevel.Debug, EventName = "ResumeRecordAwaitsJoin",
-            Message = "A socket with a socket id ended while a join was reading its topic's history; where its client stands is recorded once the read is back.")]
+            Message = "A socket with a socket id is ending while a join reads its topic's history; where its client stands is recorded once the read is back.")]
         public static partial void ResumeRecordAwaitsJoin(ILogger logger);
 
         [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, EventName = "StaleJoinRef",

@@ -266,10 +266,7 @@ public sealed partial class PushSocketTests
         Assert.Equal(SocketCloseCode.ServiceRestart, (await client.Transport.WaitForCloseAsync()).Code);
         await client.Socket.OnClosedAsync();
 
-        await _node.Backplane.Received(1).SaveResumePositionsAsync(
-            "user_socket:1",
-            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 6)),
-            Arg.Any<CancellationToken>());
+        await AssertSavedOnlyAsync(new StreamPosition("E", 6));
     }
 
     [Theory]
@@ -310,10 +307,7 @@ public sealed partial class PushSocketTests
 
         // The client got nothing after its reply: it stands where the topic stood when it joined (5), so its next join
         // recovers every push from there, 6 included.
-        await _node.Backplane.Received(1).SaveResumePositionsAsync(
-            "user_socket:1",
-            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 5)),
-            Arg.Any<CancellationToken>());
+        await AssertSavedOnlyAsync(new StreamPosition("E", 5));
     }
 
     [Fact]
@@ -337,10 +331,7 @@ public sealed partial class PushSocketTests
         await client.Socket.OnClosedAsync();
 
         // 6 was held, never written: the client stood at 5.
-        await _node.Backplane.Received(1).SaveResumePositionsAsync(
-            "user_socket:1",
-            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 5)),
-            Arg.Any<CancellationToken>());
+        await AssertSavedOnlyAsync(new StreamPosition("E", 5));
     }
 
     [Fact]
@@ -367,6 +358,13 @@ public sealed partial class PushSocketTests
             Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == new StreamPosition("E", 5)),
             Arg.Any<CancellationToken>());
     }
+
+    // The socket of user_socket:1 saved one position, this one, once.
+    private async Task AssertSavedOnlyAsync(StreamPosition position) =>
+        await _node.Backplane.Received(1).SaveResumePositionsAsync(
+            "user_socket:1",
+            Arg.Is<IReadOnlyList<KeyValuePair<string, StreamPosition>>>(positions => positions.Single().Value == position),
+            Arg.Any<CancellationToken>());
 
     private TaskCompletionSource<HistoryRead> HistoryReadFor(string topic, long afterOffset)
     {

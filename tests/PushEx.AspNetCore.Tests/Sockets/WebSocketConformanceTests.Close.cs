@@ -94,9 +94,7 @@ public sealed partial class WebSocketConformanceTests
         // Written in one piece, so the frames after the close are surely there when the server reads it.
         using var client = await OpenAsync();
         await client.SendAsync((byte[])[.. client.CloseFrame(1000), .. client.Frame(Text, Heartbeat()), .. client.Frame(Ping, "after"u8)]);
-        var frame = await client.ReceiveFrameAsync();
-        Assert.True(frame is { Opcode: Close } && frame.CloseCode == 1000, $"Expected the close echoed, got {frame}.");
-        Assert.Equal(ConnectionEnd.EndOfStream, await client.ReceiveEndAsync());
+        await AssertCloseEchoedAsync(client, 1000);
     }
 
     [Fact]
@@ -105,8 +103,7 @@ public sealed partial class WebSocketConformanceTests
         // Not a Phoenix message: the server closes first.
         using var client = await OpenAsync();
         await client.SendFrameAsync(Text, "not json"u8);
-        var frame = await client.ReceiveFrameAsync();
-        Assert.True(frame is { Opcode: Close } && frame.CloseCode == ProtocolError, $"Expected a close with 1002, got {frame}.");
+        await ReceiveCloseAsync(client, ProtocolError);
         var answered = Stopwatch.StartNew();
         await client.SendAsync(client.CloseFrame(ProtocolError));
         Assert.Equal(ConnectionEnd.EndOfStream, await client.ReceiveEndAsync());
@@ -118,8 +115,7 @@ public sealed partial class WebSocketConformanceTests
     {
         using var client = await OpenAsync();
         await client.SendFrameAsync(Text, "not json"u8);
-        var frame = await client.ReceiveFrameAsync();
-        Assert.True(frame is { Opcode: Close } && frame.CloseCode == ProtocolError, $"Expected a close with 1002, got {frame}.");
+        await ReceiveCloseAsync(client, ProtocolError);
         var end = await client.ReceiveEndAsync(CloseAnswerWait);
         Assert.True(end == ConnectionEnd.EndOfStream, $"The client never answered the server's close, and the server ended TCP with a {end}, not a clean end of stream.");
     }
@@ -127,8 +123,7 @@ public sealed partial class WebSocketConformanceTests
     // The server answers the client's close with the given code, as its last frame, then ends TCP cleanly.
     private static async Task AssertCloseEchoedAsync(RawWebSocket client, ushort expectedCode)
     {
-        var frame = await client.ReceiveFrameAsync();
-        Assert.True(frame is { Opcode: Close, Fin: true } && frame.CloseCode == expectedCode, $"Expected a close with {expectedCode}, got {frame}.");
+        await ReceiveCloseAsync(client, expectedCode);
         var end = await client.ReceiveEndAsync();
         Assert.True(end == ConnectionEnd.EndOfStream, $"After answering the client's close with {expectedCode}, the server ended TCP with a {end}, not a clean end of stream.");
     }

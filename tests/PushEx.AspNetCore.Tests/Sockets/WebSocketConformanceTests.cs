@@ -118,11 +118,17 @@ public sealed partial class WebSocketConformanceTests(WebSocketConformanceHosts 
     /// </summary>
     private static async Task AssertServerClosesAsync(RawWebSocket client, ushort expectedCode, bool endOfStream = true)
     {
-        var frame = await client.ReceiveFrameAsync();
-        Assert.True(frame is { Opcode: Close, Fin: true } && frame.CloseCode == expectedCode, $"Expected a close with {expectedCode}, got {frame}.");
+        await ReceiveCloseAsync(client, expectedCode);
         await AnswerCloseAsync(client, expectedCode);
         var end = await client.ReceiveEndAsync();
         Assert.True(!endOfStream || end == ConnectionEnd.EndOfStream, $"After its close ({expectedCode}) and the client's answer, the server ended TCP with a {end}, not a clean end of stream.");
+    }
+
+    // The next frame is a close (whole, as every control frame) with expectedCode.
+    private static async Task ReceiveCloseAsync(RawWebSocket client, ushort expectedCode)
+    {
+        var frame = await client.ReceiveFrameAsync();
+        Assert.True(frame is { Opcode: Close, Fin: true } && frame.CloseCode == expectedCode, $"Expected a close with {expectedCode}, got {frame}.");
     }
 
     // A server may end TCP right after its close without waiting for the answer; writing the answer then fails, harmlessly.
